@@ -1,0 +1,51 @@
+# Leerkring: `make run` serves the app on the embedded default (SQLite); `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+PORT ?= 5000
+HOST ?= 127.0.0.1
+VENDOR := app/static/vendor
+
+.PHONY: run test deps test-deps vendor translations migrate bench clean worker
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Leerkring needs Python 3.11 or newer"'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/htmx.min.js: node_modules/.installed
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+
+vendor: $(VENDOR)/htmx.min.js
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy --statistics -d app/translations
+
+deps: $(VENV)/.installed vendor translations
+
+migrate: deps
+	$(FLASK) db upgrade
+
+run: migrate
+	@$(FLASK) setup-link
+	@echo "  Leerkring draait op $${APP_URL:-http://localhost:$(PORT)} (Ctrl+C stopt)"
+	PORT=$(PORT) $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --worker-class gthread --threads 32 \
+	  --workers 1 --access-logfile - --log-level warning 'app:create_app()'
+
+test: deps
+	@test -x /usr/bin/chromium || { echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; }
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: deps
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache

@@ -1,0 +1,43 @@
+"""Forms with Dutch messages (translated through Flask-Babel)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+def _name(label, max_length=120):
+    return StringField(label, validators=[
+        DataRequired(message=_l("Vul dit in.")),
+        Length(max=max_length, message=_l("Maximaal %(max)d tekens.", max=max_length)),
+    ], filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
+class SetupForm(FlaskForm):
+    organisation_name = _name(_l("Naam van je organisatie"))
+    team_name = _name(_l("Naam van je eerste team"))
+    person_name = _name(_l("Je naam"))
+
+
+class JoinForm(FlaskForm):
+    person_name = _name(_l("Je naam"))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mailadres (niet verplicht)"), validators=[
+        Optional(), Email(message=_l("Dit lijkt geen e-mailadres. Controleer het even.")),
+        Length(max=254),
+    ], filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    role = RadioField(_l("Rol in het team"), choices=[
+        ("member", _l("Teamlid")), ("lead", _l("Teamleider")),
+    ], default="member", validate_choice=True)
+
+
+class TeamForm(FlaskForm):
+    team_name = _name(_l("Naam van het team"))
+
+
+class ProfileForm(FlaskForm):
+    person_name = _name(_l("Je naam"))
+    locale = RadioField(_l("Taal"), choices=[
+        ("", _l("Zoals mijn browser")), ("nl", "Nederlands"), ("en", "English"),
+    ], default="", validate_choice=True)

@@ -1,0 +1,256 @@
+"""The rules of accounts: one-time links, setup, invites, recovery, roles and access.
+
+Functions take plain values and a session; they add and flush, never commit (the view commits
+once per request).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from app.accounts.models import (
+    AccessLink,
+    LinkPurpose,
+    Membership,
+    Organisation,
+    Passkey,
+    Person,
+    Role,
+    Team,
+)
+from app.models_base import utcnow
+
+
+class LinkUnusable(Exception):
+    """The link is unknown, used or expired. `reason` says which, for a friendly page."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotAllowed(Exception):
+    """The person may not do this."""
+
+
+class LastPasskey(Exception):
+    """Removing this passkey would lock the person out."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    link: AccessLink
+    token: str
+
+
+def issue_link(session, purpose: LinkPurpose, lifetime: timedelta, **fields) -> IssuedLink:
+    """Create a one-time link; the token is returned once and only its hash is stored."""
+    token = secrets.token_urlsafe(24)
+    link = AccessLink(purpose=purpose, token_hash=hash_token(token), expires_at=utcnow() + lifetime, **fields)
+    session.add(link)
+    session.flush()
+    return IssuedLink(link, token)
+
+
+def find_link(session, token: str, purpose: LinkPurpose) -> AccessLink:
+    """The usable link for a token, or LinkUnusable with the reason."""
+    if not token or len(token) > 100:
+        raise LinkUnusable("unknown")
+    link = session.scalar(select(AccessLink).where(AccessLink.token_hash == hash_token(token)))
+    if link is None or link.purpose != purpose:
+        raise LinkUnusable("unknown")
+    if link.used_at is not None:
+        raise LinkUnusable("used")
+    if link.expires_at < utcnow():
+        raise LinkUnusable("expired")
+    if purpose == LinkPurpose.SETUP and organisation_exists(session):
+        raise LinkUnusable("used")
+    return link
+
+
+def consume_link(session, link_id: int) -> None:
+    """Mark a link used; the guard on used_at makes two racing uses end in one."""
+    done = session.execute(
+        update(AccessLink).where(AccessLink.id == link_id, AccessLink.used_at.is_(None))
+        .values(used_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if done != 1:
+        raise LinkUnusable("used")
+
+
+def organisation_exists(session) -> bool:
+    return session.scalar(select(func.count(Organisation.id))) > 0
+
+
+def issue_setup_link(session, hours: int) -> IssuedLink | None:
+    """A fresh setup link while there is no organisation yet; older unused ones stop working."""
+    if organisation_exists(session):
+        return None
+    session.execute(
+        update(AccessLink).where(AccessLink.purpose == LinkPurpose.SETUP, AccessLink.used_at.is_(None))
+        .values(expires_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    return issue_link(session, LinkPurpose.SETUP, timedelta(hours=hours))
+
+
+def create_organisation(session, *, organisation_name: str, team_name: str, person_name: str) -> Person:
+    """The first person: organisation admin and lead of the first team."""
+    organisation = Organisation(name=organisation_name)
+    team = Team(name=team_name, organisation=organisation)
+    person = Person(name=person_name, organisation=organisation, is_admin=True)
+    session.add_all([organisation, team, person])
+    session.add(Membership(person=person, team=team, role=Role.LEAD))
+    session.flush()
+    return person
+
+
+def issue_invite(session, *, team: Team, role: str, make_admin: bool, email: str | None,
+                 created_by: Person | None, days: int) -> IssuedLink:
+    return issue_link(
+        session, LinkPurpose.INVITE, timedelta(days=days), organisation_id=team.organisation_id,
+        team_id=team.id, role=role, make_admin=make_admin, email=email or None,
+        created_by_id=created_by.id if created_by else None,
+    )
+
+
+def accept_invite(session, link: AccessLink, *, person_name: str) -> Person:
+    """Create the invited person in the link's team with the link's role."""
+    person = Person(
+        name=person_name, organisation_id=link.organisation_id, email=link.email,
+        is_admin=link.make_admin,
+    )
+    session.add(person)
+    session.add(Membership(person=person, team_id=link.team_id, role=link.role or Role.MEMBER))
+    session.flush()
+    return person
+
+
+def issue_recovery(session, *, person: Person, issued_by: Person, hours: int) -> IssuedLink:
+    """A link that lets someone who lost their phone register a new passkey."""
+    if not can_manage_person(session, issued_by, person):
+        raise NotAllowed()
+    return issue_link(
+        session, LinkPurpose.RECOVERY, timedelta(hours=hours), organisation_id=person.organisation_id,
+        person_id=person.id, created_by_id=issued_by.id,
+    )
+
+
+def recover(session, link: AccessLink) -> Person:
+    """After a recovery, every old session ends: the lost phone may be in someone else's hands."""
+    person = session.get(Person, link.person_id)
+    person.session_epoch += 1
+    return person
+
+
+def remove_passkey(session, person: Person, passkey_id: int) -> Passkey:
+    passkey = session.get(Passkey, passkey_id)
+    if passkey is None or passkey.person_id != person.id:
+        raise NotAllowed()
+    if len(person.passkeys) <= 1:
+        raise LastPasskey()
+    session.delete(passkey)
+    person.passkeys.remove(passkey)
+    return passkey
+
+
+def create_team(session, organisation: Organisation, name: str, lead: Person) -> Team:
+    team = Team(name=name, organisation=organisation)
+    session.add(team)
+    session.add(Membership(person=lead, team=team, role=Role.LEAD))
+    session.flush()
+    return team
+
+
+def team_name_taken(session, organisation_id: int, name: str) -> bool:
+    return session.scalar(
+        select(func.count(Team.id)).where(Team.organisation_id == organisation_id,
+                                          func.lower(Team.name) == name.strip().lower())
+    ) > 0
+
+
+# Access rules -------------------------------------------------------------------------------
+
+def membership(session, person: Person, team_id: int) -> Membership | None:
+    return session.get(Membership, (person.id, team_id))
+
+
+def team_for(session, person: Person, team_id: int) -> Team | None:
+    """The team if this person may see it (a member, or an admin of its organisation)."""
+    team = session.get(Team, team_id)
+    if team is None or team.organisation_id != person.organisation_id:
+        return None
+    if person.is_admin or membership(session, person, team_id) is not None:
+        return team
+    return None
+
+
+def can_lead(session, person: Person, team: Team) -> bool:
+    """Leads of the team and admins of its organisation may invite and issue recovery links."""
+    if team.organisation_id != person.organisation_id:
+        return False
+    if person.is_admin:
+        return True
+    m = membership(session, person, team.id)
+    return m is not None and m.role == Role.LEAD
+
+
+def can_manage_person(session, manager: Person, person: Person) -> bool:
+    if manager.organisation_id != person.organisation_id:
+        return False
+    if manager.is_admin:
+        return True
+    return any(can_lead(session, manager, m.team) for m in person.memberships)
+
+
+def teams_of(session, person: Person) -> list[Team]:
+    """The teams a person sees: their own, or all of the organisation for an admin."""
+    if person.is_admin:
+        return list(session.scalars(
+            select(Team).where(Team.organisation_id == person.organisation_id).order_by(Team.name)))
+    return sorted((m.team for m in person.memberships), key=lambda t: t.name.lower())
+
+
+def pending_invites(session, team: Team) -> list[AccessLink]:
+    return list(session.scalars(
+        select(AccessLink).where(
+            AccessLink.team_id == team.id, AccessLink.purpose == LinkPurpose.INVITE,
+            AccessLink.used_at.is_(None), AccessLink.expires_at > utcnow(),
+        ).order_by(AccessLink.created_at.desc())
+    ))
+
+
+def find_team_by_name(session, name: str) -> Team | None:
+    return session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
+
+
+def export_person(person: Person) -> dict:
+    """Everything stored about a person, for the export in the profile."""
+    return {
+        "name": person.name,
+        "email": person.email,
+        "organisation": person.organisation.name,
+        "is_admin": person.is_admin,
+        "locale": person.locale,
+        "experience_years": person.experience_years,
+        "created_at": person.created_at.isoformat(),
+        "teams": [{"team": m.team.name, "role": m.role, "joined_at": m.joined_at.isoformat()}
+                  for m in person.memberships],
+        "passkeys": [{"label": p.label, "created_at": p.created_at.isoformat(),
+                      "last_used_at": p.last_used_at.isoformat() if p.last_used_at else None}
+                     for p in person.passkeys],
+    }
+
+
+def delete_person(session, person: Person) -> None:
+    """Delete an account and everything that belongs only to it."""
+    session.delete(person)

@@ -1,0 +1,87 @@
+"""Settings from the environment, with defaults for the embedded (SQLite) setup.
+
+Everything configurable is read here and nowhere else. Secrets that are not given by the
+environment are generated once into the instance folder, so `make run` works on a fresh machine
+without committing any key.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+def instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
+    """Read a generated secret from instance/, creating it (mode 600) on first use."""
+    path = Path(instance_path) / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL (PostgreSQL through psycopg 3) or the SQLite file under instance/."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'leerkring.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def relying_party(app_url: str) -> tuple[str, str]:
+    """The WebAuthn relying-party id (host name) and origin derived from the public URL."""
+    parts = urlsplit(app_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return parts.hostname or "localhost", origin
+
+
+def load(instance_path: str) -> dict:
+    """Build the configuration mapping for create_app()."""
+    port = os.environ.get("PORT", "5000")
+    app_url = os.environ.get("APP_URL", f"http://localhost:{port}").rstrip("/")
+    rp_id, origin = relying_party(app_url)
+    redis_url = os.environ.get("REDIS_URL", "").strip() or None
+    production = os.environ.get("LEERKRING_ENV", "development") == "production"
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "APP_URL": app_url,
+        "WEBAUTHN_RP_ID": rp_id,
+        "WEBAUTHN_ORIGIN": origin,
+        "WEBAUTHN_RP_NAME": "Leerkring",
+        "REDIS_URL": redis_url,
+        "INVITE_DAYS": int(os.environ.get("INVITE_DAYS", "7")),
+        "RECOVERY_HOURS": int(os.environ.get("RECOVERY_HOURS", "24")),
+        "SETUP_HOURS": 24,
+        "CHALLENGE_SECONDS": 300,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production or app_url.startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production or app_url.startswith("https://"),
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": False,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_AUTH": os.environ.get("RATELIMIT_AUTH", "10 per minute;60 per hour"),
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "LANGUAGES": ("nl", "en"),
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIMETYPES": [
+            "text/html", "text/css", "text/javascript", "application/javascript",
+            "application/json", "application/manifest+json", "image/svg+xml", "text/calendar",
+        ],
+        "SEND_FILE_MAX_AGE_DEFAULT": 0,
+        "PROXY_FIX": os.environ.get("PROXY_FIX", "") == "1",
+    }

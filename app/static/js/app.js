@@ -1,0 +1,94 @@
+// Leerkring's page script: CSRF for htmx, the service worker, and small helpers. No inline
+// script anywhere (the Content-Security-Policy forbids it), so behaviour hangs on data- attributes.
+(() => {
+  "use strict";
+
+  const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content;
+
+  // htmx 4 does not inherit hx-headers implicitly; adding the token here covers every request.
+  document.addEventListener("htmx:config:request", (event) => {
+    const token = csrfToken();
+    if (token) event.detail.ctx.request.headers["X-CSRFToken"] = token;
+  });
+
+  // Destructive forms ask once.
+  document.addEventListener("submit", (event) => {
+    const message = event.target.dataset?.confirm;
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  document.addEventListener("click", async (event) => {
+    const copy = event.target.closest("[data-copy]");
+    if (copy) {
+      const field = document.querySelector(copy.dataset.copy);
+      field.select();
+      try { await navigator.clipboard.writeText(field.value); } catch { document.execCommand?.("copy"); }
+      copy.dataset.done = "1";
+      copy.textContent = copy.dataset.copied || "✓";
+    }
+    const share = event.target.closest("[data-share]");
+    if (share && navigator.share) {
+      const field = document.querySelector(share.dataset.share);
+      navigator.share({ title: "Leerkring", url: field.value }).catch(() => {});
+    }
+  });
+
+  const showShareButtons = (root) => {
+    if (!navigator.share) return;
+    root.querySelectorAll("[data-share]").forEach((button) => { button.hidden = false; });
+  };
+  document.addEventListener("htmx:after:swap", () => showShareButtons(document));
+
+  // iPhone: push only works once Leerkring is on the home screen, so say how.
+  const iosHint = () => {
+    const hint = document.getElementById("ios-install-hint");
+    if (!hint) return;
+    const ios = /iphone|ipad|ipod/i.test(navigator.userAgent) ||
+      (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+    const standalone = navigator.standalone || matchMedia("(display-mode: standalone)").matches;
+    if (ios && !standalone && !localStorage.getItem("ios-hint-dismissed")) hint.hidden = false;
+    document.getElementById("ios-install-dismiss")?.addEventListener("click", () => {
+      localStorage.setItem("ios-hint-dismissed", "1");
+      hint.hidden = true;
+    });
+  };
+
+  const offlineBanner = () => {
+    const banner = document.getElementById("offline-banner");
+    const update = () => { banner.hidden = navigator.onLine; };
+    window.addEventListener("online", update);
+    window.addEventListener("offline", update);
+    update();
+  };
+
+  // A new service worker waits until the person chooses to refresh, so nothing changes under
+  // their thumbs halfway through a form.
+  const registerServiceWorker = async () => {
+    if (!("serviceWorker" in navigator)) return;
+    const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    const banner = document.getElementById("update-banner");
+    const offer = (worker) => {
+      if (!worker || !navigator.serviceWorker.controller) return;
+      banner.hidden = false;
+      document.getElementById("update-button").onclick = () => worker.postMessage({ type: "SKIP_WAITING" });
+    };
+    offer(registration.waiting);
+    registration.addEventListener("updatefound", () => {
+      const worker = registration.installing;
+      worker?.addEventListener("statechange", () => { if (worker.state === "installed") offer(worker); });
+    });
+    let reloading = false;
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      if (reloading || !banner || banner.hidden) return;
+      reloading = true;
+      window.location.reload();
+    });
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    showShareButtons(document);
+    iosHint();
+    offlineBanner();
+    registerServiceWorker().catch((error) => console.warn("service worker", error));
+  });
+})();

@@ -1,0 +1,44 @@
+// Leerkring's service worker. The server prepends VERSION and PRECACHE (the content-hashed
+// static files and the offline page), so any deploy that changes a file changes this script.
+//
+// Pages and htmx fragments are personal and live: they always come from the network and are
+// never cached. Static files have content-hashed names, so cache-first is always correct.
+/* global VERSION, PRECACHE */
+const CACHE = `leerkring-${VERSION}`;
+const OFFLINE_URL = "/offline";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)));
+  // The very first worker takes over at once; an update waits for the page to ask (SKIP_WAITING).
+  if (!self.registration.active) self.skipWaiting();
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((n) => n.startsWith("leerkring-") && n !== CACHE).map((n) => caches.delete(n)));
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "SKIP_WAITING") self.skipWaiting();
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+
+  if (request.mode === "navigate") {
+    event.respondWith(fetch(request).catch(async () => {
+      const cache = await caches.open(CACHE);
+      return (await cache.match(OFFLINE_URL)) || Response.error();
+    }));
+    return;
+  }
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  }
+});

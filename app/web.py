@@ -1,0 +1,154 @@
+"""The shell around the features: Vandaag, the PWA files, navigation, errors, template helpers."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import db
+
+bp = Blueprint("web", __name__)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    icon: str
+    order: int
+
+
+def register_nav(app: Flask, item: NavItem) -> None:
+    """A feature adds its area to the bottom navigation once it works."""
+    items = app.extensions.setdefault("nav", [])
+    items.append(item)
+    items.sort(key=lambda i: i.order)
+
+
+@bp.get("/")
+@login_required
+def today():
+    from app.accounts import services as accounts
+    teams = accounts.teams_of(db.session, current_user)
+    return render_template("today.html", teams=teams)
+
+
+@bp.get("/offline")
+def offline():
+    # Cached by the service worker; holds nothing personal (no user, no CSRF token).
+    response = Response(render_template("offline.html", anonymous=True))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    asset_url = current_app.jinja_env.globals["asset_url"]
+    data = {
+        "id": "/",
+        "name": "Leerkring",
+        "short_name": "Leerkring",
+        "description": str(_l("Leer van je collega's tijdens je werk: intervisie, feedback en buddies.")),
+        "lang": str(get_locale() or "nl"),
+        "start_url": "/?bron=app",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": "#0b6e69",
+        "background_color": "#f6f4ef",
+        "categories": ["education", "productivity"],
+        "icons": [
+            {"src": asset_url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": asset_url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {"src": asset_url("icons/maskable-512.png"), "sizes": "512x512", "type": "image/png",
+             "purpose": "maskable"},
+        ],
+    }
+    response = Response(json.dumps(data, ensure_ascii=False), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def service_worker_source(app: Flask) -> bytes:
+    """sw.js with the list of files to precache and a version that changes with any of them.
+
+    Because the version is part of the script, a deploy that changes any asset changes sw.js
+    byte for byte, which is what makes the browser install the new worker.
+    """
+    assets = app.extensions["assets"]
+    precache = sorted(assets.all_urls()) + ["/offline"]
+    body = (Path(app.static_folder) / "sw.js").read_bytes()
+    version = hashlib.sha256(body + json.dumps(precache).encode()).hexdigest()[:12]
+    header = f"const VERSION = {json.dumps(version)};\nconst PRECACHE = {json.dumps(precache)};\n"
+    return header.encode() + body
+
+
+@bp.get("/sw.js")
+def service_worker():
+    response = Response(service_worker_source(current_app), mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/robots.txt")
+def robots():
+    return Response("User-agent: *\nDisallow: /\n", mimetype="text/plain")
+
+
+def nl_datetime(value, fmt="EEE d MMM, HH:mm"):
+    """Dates as people in the Netherlands write them (di 3 dec, 14:30), in Europe/Amsterdam."""
+    return format_datetime(value, fmt) if value else ""
+
+
+def error_page(status: int, title, message):
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    register_nav(app, NavItem("web.today", _l("Vandaag"), "home", 10))
+    app.jinja_env.filters["datetime"] = nl_datetime
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def template_globals():
+        items = app.extensions.get("nav", [])
+        return {"nav_items": items, "locale": str(get_locale() or "nl")}
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return error_page(404, _l("Niet gevonden"),
+                          _l("Deze pagina bestaat niet, of je hebt er geen toegang toe."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return error_page(405, _l("Dat kan hier niet"), _l("Deze actie werkt niet op deze pagina."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error):
+        return error_page(400, _l("Probeer het nog eens"),
+                          _l("Je sessie was verlopen of de pagina was te oud. Ga terug, vernieuw de pagina "
+                             "en probeer het opnieuw."))
+
+    @app.errorhandler(400)
+    def bad_request(_error):
+        return error_page(400, _l("Dat ging niet goed"), _l("Het verzoek klopte niet. Probeer het opnieuw."))
+
+    @app.errorhandler(429)
+    def too_many(_error):
+        return error_page(429, _l("Even rustig aan"),
+                          _l("Je hebt dit te vaak geprobeerd. Wacht een minuut en probeer het dan opnieuw."))
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return error_page(500, _l("Er ging iets mis"),
+                          _l("Er ging aan onze kant iets mis. Probeer het over een paar minuten opnieuw."))
