@@ -309,8 +309,8 @@ def login_verify():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the note that removes the remember-me cookie
     flash(_("Je bent uitgelogd."), "info")
     return redirect(url_for(".login"))
 
@@ -463,8 +463,8 @@ def delete_account():
     if request.method == "POST":
         services.delete_person(db.session, current_user._get_current_object())
         db.session.commit()
-        logout_user()
         session.clear()
+        logout_user()
         flash(_("Je account en je gegevens zijn verwijderd."), "info")
         return redirect(url_for(".login"))
     return render_template("accounts/delete.html")
