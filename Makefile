@@ -40,8 +40,17 @@ run: migrate
 	PORT=$(PORT) $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --worker-class gthread --threads 32 \
 	  --workers 1 --access-logfile - --log-level warning 'app:create_app()'
 
+# PostgreSQL for the second pass; REQUIRE_POSTGRES=1 (CI) makes its absence an error.
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
 test: deps
 	@test -x /usr/bin/chromium || { echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; }
+	@if $(PY) -c "import psycopg; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== database tests on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+	  TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -q -p no:cacheprovider -m "postgres or not e2e" tests/integration tests/unit || exit 1; \
+	elif [ "$${REQUIRE_POSTGRES:-0}" = 1 ]; then echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL)"; exit 1; \
+	else echo "== PostgreSQL not reachable at $(TEST_POSTGRES_URL): its pass is skipped"; fi
+	@echo "== the whole suite on SQLite, browser tests included"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: deps

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask, request
 from flask_login import current_user
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
 
 from app import assets, config, security
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
@@ -18,6 +19,13 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return request.accept_languages.best_match(("nl", "en"), default="nl") if request else "nl"
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in URLs, bounded to what an INTEGER column holds, so a huge number is a 404."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, min=1, max=2**31 - 1, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -40,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     app.static_folder = str(Path(__file__).parent / "static")
+    app.url_map.converters["int"] = DatabaseId
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config.load(app.instance_path))
     if test_config:

@@ -1,6 +1,6 @@
 """Shared fixtures: an app on a fresh database, clients, factories and a signed-in helper.
 
-Tests run on SQLite by default. With DATABASE_URL pointing at PostgreSQL the same tests run
+Tests run on SQLite by default. With TEST_DATABASE_URL pointing at PostgreSQL the same tests run
 there (each test gets empty tables).
 """
 from __future__ import annotations
@@ -20,7 +20,8 @@ from app import create_app  # noqa: E402
 from app.accounts.models import Membership, Organisation, Person, Role, Team  # noqa: E402
 from app.extensions import db  # noqa: E402
 
-TEST_DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Never DATABASE_URL: a developer's own database must not be emptied by a test run.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 def app_config(tmp_path: Path, **overrides) -> dict:

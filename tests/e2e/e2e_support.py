@@ -1,0 +1,174 @@
+"""Helpers for the browser tests: the live server, phones with a virtual passkey, common steps."""
+from __future__ import annotations
+
+import importlib.util
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "nl-NL"}
+AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+                 "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
+
+ORGANISATION = "Jeugdzorg Test"
+TEAM = "Wijkteam Noord"
+LEAD_NAME = "Marieke de Vries"
+
+
+def _root_conftest():
+    """tests/conftest.py, for app_config (both conftests are called `conftest`, so load by path)."""
+    spec = importlib.util.spec_from_file_location("leerkring_root_conftest", ROOT / "tests" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+app_config = _root_conftest().app_config
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+    server: object = field(repr=False)
+
+    def issue_setup_link(self) -> str | None:
+        from app.accounts import services
+        from app.extensions import db
+        with self.app.app_context():
+            issued = services.issue_setup_link(db.session, 24)
+            db.session.commit()
+        return f"{self.url}/setup/{issued.token}" if issued else None
+
+    def add_member(self, team_id: int, name: str) -> None:
+        """A colleague who joined through an invite (without the browser round trip)."""
+        from app.accounts import services
+        from app.accounts.models import Role, Team
+        from app.extensions import db
+        with self.app.app_context():
+            team = db.session.get(Team, team_id)
+            issued = services.issue_invite(db.session, team=team, role=Role.MEMBER, make_admin=False,
+                                           email=None, created_by=None, days=7)
+            services.consume_link(db.session, issued.link.id)
+            services.accept_invite(db.session, issued.link, person_name=name)
+            db.session.commit()
+
+    def used_invite_url(self, team_id: int) -> str:
+        """An invite link that has already been used."""
+        from app.accounts import services
+        from app.accounts.models import Role, Team
+        from app.extensions import db
+        with self.app.app_context():
+            team = db.session.get(Team, team_id)
+            issued = services.issue_invite(db.session, team=team, role=Role.MEMBER, make_admin=False,
+                                           email=None, created_by=None, days=7)
+            services.consume_link(db.session, issued.link.id)
+            db.session.commit()
+        return f"{self.url}/invite/{issued.token}"
+
+    def stop(self) -> None:
+        from app.extensions import db
+        self.server.shutdown()
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def start_live_server(tmp_dir: Path) -> LiveServer:
+    """The app on a fresh SQLite file, schema built by the migrations, served in a thread."""
+    import flask_migrate
+    from werkzeug.serving import make_server
+
+    from app import create_app
+
+    port = free_port()
+    url = f"http://localhost:{port}"
+    app = create_app(app_config(tmp_dir, APP_URL=url, WEBAUTHN_RP_ID="localhost", WEBAUTHN_ORIGIN=url))
+    with app.app_context():
+        flask_migrate.upgrade()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, name=f"live-server-{port}", daemon=True).start()
+    return LiveServer(url=url, app=app, server=server)
+
+
+def open_phone(browser: Browser, *, storage_state=None, credentials=(), **options) -> Page:
+    """A new phone: its own context with a virtual platform authenticator (a passkey store)."""
+    context = browser.new_context(**{**PHONE, **options}, storage_state=storage_state)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
+    for credential in credentials:
+        cdp.send("WebAuthn.addCredential",
+                 {"authenticatorId": authenticator["authenticatorId"], "credential": credential})
+    page.cdp = cdp
+    page.authenticator_id = authenticator["authenticatorId"]
+    return page
+
+
+def passkeys_on(page: Page) -> list[dict]:
+    """The passkeys stored in this phone's virtual authenticator."""
+    return page.cdp.send("WebAuthn.getCredentials", {"authenticatorId": page.authenticator_id})["credentials"]
+
+
+def create_passkey(page: Page, url: str) -> None:
+    """On the passkey step: press the button and land on Vandaag."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Maak je passkey")
+    page.get_by_role("button", name="Maak mijn passkey").click()
+    page.wait_for_url(f"{url}/")
+
+
+def user_present(page: Page, present: bool) -> None:
+    """Whether the phone's owner answers the passkey prompt by herself.
+
+    Chromium's virtual authenticator also answers the login page's conditional (autofill) request
+    when presence is simulated, which would sign in before the button is pressed. Tests that want
+    the button switch presence off before they reach /login, and on just before the click.
+    """
+    page.cdp.send("WebAuthn.setAutomaticPresenceSimulation",
+                  {"authenticatorId": page.authenticator_id, "enabled": present})
+
+
+def sign_in_with_passkey(page: Page, url: str) -> None:
+    """Sign in on /login with the "Inloggen met passkey" button."""
+    user_present(page, False)
+    page.goto(f"{url}/login")
+    # Let the conditional request start, so the button's ceremony is the last one asked for.
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen")
+    user_present(page, True)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url.rsplit("/", 1)[-1]) if "/login/" in r.url else None)
+    with page.expect_response(lambda r: r.url.endswith("/login/verify")) as verify:
+        page.get_by_role("button", name="Inloggen met passkey").click()
+    assert verify.value.ok, verify.value.text()
+    assert asked[:2] == ["options", "verify"], asked  # the button's own ceremony signed her in
+    page.wait_for_url(f"{url}/")
+
+
+@dataclass
+class Lead:
+    """Marieke, who set up Leerkring: admin, lead of the first team."""
+
+    page: Page                 # the phone she set up with (its authenticator holds her passkey)
+    team_id: int
+    storage_state: dict        # her signed-in cookies, to open more signed-in phones
+    credentials: list[dict]    # her passkey, to put on another phone
+    landing_heading: str
+    landing_teams: list[str]
+
+

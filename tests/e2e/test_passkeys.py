@@ -1,0 +1,84 @@
+"""Passkeys end to end: setup, sign out and in, invite a colleague who joins on another phone."""
+from __future__ import annotations
+
+import pytest
+from e2e_support import LEAD_NAME, TEAM, create_passkey, passkeys_on, sign_in_with_passkey, user_present
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def test_setup_creates_a_passkey_and_lands_on_today(lead, live_server, new_phone):
+    # The `lead` fixture went through the setup link, the form and the passkey step.
+    assert lead.landing_heading == "Hoi Marieke"
+    assert TEAM in lead.landing_teams
+    assert len(lead.credentials) == 1
+    assert lead.credentials[0]["isResidentCredential"] is True
+
+    # The setup link does not work a second time.
+    phone = new_phone()
+    phone.goto(f"{live_server.url}/setup/onbekend")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Deze link kennen we niet")
+    assert live_server.issue_setup_link() is None
+
+
+def test_sign_out_and_sign_in_again_with_the_passkey(lead, live_server):
+    url = live_server.url
+    page = lead.page
+    page.goto(f"{url}/")
+    if page.url.startswith(f"{url}/login"):  # an earlier run of this test stopped half-way
+        sign_in_with_passkey(page, url)
+
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Profiel").click()
+    page.wait_for_url(f"{url}/profile")
+    user_present(page, False)  # else the login page's passkey autofill signs her straight back in
+    page.get_by_role("button", name="Uitloggen").click()
+    page.wait_for_url(f"{url}/login")
+    expect(page.get_by_text("Je bent uitgelogd.")).to_be_visible()
+
+    # Signed out for real: Vandaag sends you to the login page.
+    page.goto(f"{url}/")
+    assert page.url.startswith(f"{url}/login")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen")
+
+    sign_in_with_passkey(page, url)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hoi Marieke")
+    assert len(passkeys_on(page)) == 1  # the same passkey, nothing new was made
+
+
+def test_invite_a_colleague_who_joins_on_her_own_phone(lead, live_server, lead_phone, new_phone):
+    url = live_server.url
+    lead_phone.goto(f"{url}/teams/{lead.team_id}")
+    expect(lead_phone.get_by_role("heading", level=1)).to_have_text(TEAM)
+    panel = lead_phone.locator("#invite-panel")
+    panel.get_by_label("Teamlid").check()
+    panel.get_by_role("button", name="Maak uitnodiging").click()
+    # htmx swaps the panel: the new link is in #issued-link, the page itself did not reload.
+    link_field = lead_phone.locator("#issued-link")
+    expect(link_field).to_be_visible()
+    invite_url = link_field.input_value()
+    assert invite_url.startswith(f"{url}/invite/")
+    assert lead_phone.url == f"{url}/teams/{lead.team_id}"
+
+    colleague = new_phone()
+    colleague.goto(invite_url)
+    expect(colleague.get_by_role("heading", level=1)).to_have_text(f"Welkom bij {TEAM}")
+    colleague.get_by_label("Je naam").fill("Sanne Jansen")
+    colleague.get_by_role("button", name="Verder").click()
+    create_passkey(colleague, url)
+    expect(colleague.get_by_role("heading", level=1)).to_have_text("Hoi Sanne")
+    expect(colleague.get_by_role("link", name=TEAM)).to_be_visible()
+    assert len(passkeys_on(colleague)) == 1
+
+    # She sees her team and its lead.
+    colleague.get_by_role("link", name=TEAM).click()
+    expect(colleague.get_by_role("heading", level=1)).to_have_text(TEAM)
+    members = colleague.locator(".member .card-title")
+    expect(members).to_contain_text([LEAD_NAME, "Sanne Jansen"])
+    # A member cannot invite.
+    expect(colleague.locator("#invite-panel")).to_have_count(0)
+
+    # The invite works once: opening it again says so, kindly.
+    colleague.goto(invite_url)
+    expect(colleague.get_by_role("heading", level=1)).to_have_text("Deze link is al gebruikt")
+    expect(colleague.get_by_role("link", name="Naar inloggen")).to_be_visible()
