@@ -23,6 +23,8 @@ bp = Blueprint("accounts", __name__)
 
 CEREMONY = "webauthn_ceremony"
 auth_limit = limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"], methods=["POST"])
+# The sign-in page asks for options on every load (passkey autofill), so this one is looser.
+options_limit = limiter.limit("30 per minute", methods=["POST"])
 
 
 @bp.record_once
@@ -279,7 +281,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.post("/login/options")
-@auth_limit
+@options_limit
 def login_options():
     options, handle = passkeys.authentication_options(db.session, relying_party())
     passkeys.purge_expired_challenges(db.session)

@@ -52,10 +52,17 @@ def test_invite_a_colleague_who_joins_on_her_own_phone(lead, live_server, lead_p
     expect(lead_phone.get_by_role("heading", level=1)).to_have_text(TEAM)
     panel = lead_phone.locator("#invite-panel")
     panel.get_by_label("Teamlid").check()
-    panel.get_by_role("button", name="Maak uitnodiging").click()
-    # htmx swaps the panel: the new link is in #issued-link, the page itself did not reload.
+    with lead_phone.expect_response(lambda r: r.url.endswith("/invites")) as answer:
+        panel.get_by_role("button", name="Maak uitnodiging").click()
+    # htmx posts it (with the CSRF token) and gets just the panel back, which it swaps in place.
+    assert answer.value.status == 200
+    assert answer.value.request.header_value("hx-request") == "true"
+    fragment = answer.value.text()
+    assert "<html" not in fragment and 'id="invite-panel"' in fragment
     link_field = lead_phone.locator("#issued-link")
     expect(link_field).to_be_visible()
+    expect(lead_phone.locator("#invite-panel")).to_have_count(1)
+    expect(lead_phone.get_by_role("heading", level=1)).to_have_count(1)
     invite_url = link_field.input_value()
     assert invite_url.startswith(f"{url}/invite/")
     assert lead_phone.url == f"{url}/teams/{lead.team_id}"

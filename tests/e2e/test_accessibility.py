@@ -1,0 +1,222 @@
+"""Every page, on a 320 px wide phone, in light and dark: axe-core, fit, touch targets, valid HTML.
+
+One module-scoped walk visits each page once and records what the checks need; the tests below
+then judge each page on its own, so a failure names the page. The HTML of all pages goes through
+ONE run of the W3C Nu checker (starting Java is the slow part).
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from e2e_support import ROOT, TEAM, open_phone, start_live_server
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+WIDTH = 320
+AXE_SOURCE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+SCHEMES = ("light", "dark")
+
+# name: what the page is (the walk below visits them in this order).
+PAGES = {
+    "login": "/login, signed out",
+    "setup": "the setup form",
+    "setup-errors": "the setup form after an empty submit",
+    "setup-passkey": "the passkey step of the setup",
+    "today": "Vandaag for the lead",
+    "team": "the team page for its lead, with the invite form",
+    "team-invited": "the team page after an invite was made (htmx)",
+    "invite": "an invite page",
+    "invite-errors": "an invite page after an empty submit",
+    "invite-passkey": "the passkey step of an invite",
+    "link-used": "a used invite link",
+    "link-unknown": "an unknown invite link",
+    "new-team": "new team, as admin",
+    "new-team-errors": "new team after an empty submit",
+    "profile": "the profile",
+    "delete": "the account deletion confirmation",
+    "recovery-link": "the recovery link for a colleague",
+    "offline": "/offline",
+    "not-found": "a 404 page, signed in",
+    "not-found-anonymous": "a 404 page, signed out",
+}
+
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary})),
+  }));
+}"""
+
+# Touch targets: links, buttons, summaries, and the labels of radios and checkboxes (the label is
+# what a thumb hits). A link inside a sentence is exempt (WCAG 2.5.8's inline exception).
+SMALL_TARGETS = """(minimum) => {
+  const targets = document.querySelectorAll(
+    "a[href], button, summary, input[type=submit], input[type=button], " +
+    "label:has(input[type=radio]), label:has(input[type=checkbox])");
+  const inSentence = (el) => el.tagName === "A" && getComputedStyle(el).display === "inline" &&
+    el.parentElement.textContent.trim() !== el.textContent.trim();
+  const small = [];
+  for (const el of targets) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width === 0 || box.height === 0 || style.visibility === "hidden") continue;
+    if (inSentence(el)) continue;
+    if (box.height < minimum || box.width < minimum) {
+      small.push(`${el.outerHTML.slice(0, 120)} is ${Math.round(box.width)}x${Math.round(box.height)}`);
+    }
+  }
+  return small;
+}"""
+
+
+@dataclass
+class Audit:
+    violations: dict[str, list] = field(default_factory=dict)  # colour scheme -> serious/critical
+    scroll_width: int = 0
+    small_targets: list[str] = field(default_factory=list)
+    html: str = ""
+
+
+class Walk:
+    def __init__(self):
+        self.audits: dict[str, Audit] = {}
+
+    def audit(self, page: Page, name: str, html: str) -> None:
+        assert name in PAGES, name
+        page.wait_for_load_state("load")
+        result = Audit(html=html)
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            if not page.evaluate("typeof window.axe === 'object'"):
+                page.evaluate(AXE_SOURCE)
+            found = page.evaluate(AXE_RUN)
+            result.violations[scheme] = [v for v in found if v["impact"] in ("serious", "critical")]
+        page.emulate_media(color_scheme="light")
+        result.scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        result.small_targets = page.evaluate(SMALL_TARGETS, 44)
+        self.audits[name] = result
+
+    def get(self, page: Page, name: str, url: str) -> None:
+        """A page reached by a plain GET: the HTML is what the server sends (same cookies)."""
+        response = page.goto(url)
+        html = page.request.get(url).text()
+        self.audit(page, name, html)
+        assert response is not None
+
+    def submit(self, page: Page, name: str, button) -> None:
+        """A page that answers a form post: the HTML is that response's body."""
+        with page.expect_navigation() as navigation:
+            button.click()
+        self.audit(page, name, navigation.value.text())
+
+
+def phone_320(browser, **options) -> Page:
+    return open_phone(browser, viewport={"width": WIDTH, "height": 740}, **options)
+
+
+@pytest.fixture(scope="module")
+def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
+    walk = Walk()
+    url = live_server.url
+    fresh = start_live_server(tmp_path_factory.mktemp("fresh"))  # setup needs an empty database
+    anonymous = phone_320(browser)
+    marieke = phone_320(browser, storage_state=lead.storage_state)
+    try:
+        walk.get(anonymous, "login", f"{url}/login")
+        walk.get(anonymous, "offline", f"{url}/offline")
+        walk.get(anonymous, "not-found-anonymous", f"{url}/bestaat-niet")
+        walk.get(anonymous, "link-unknown", f"{url}/invite/onbekend")
+        walk.get(anonymous, "link-used", live_server.used_invite_url(lead.team_id))
+
+        setup_url = fresh.issue_setup_link()
+        walk.get(anonymous, "setup", setup_url)
+        walk.submit(anonymous, "setup-errors", anonymous.get_by_role("button", name="Verder"))
+        expect(anonymous.locator(".field.has-error")).to_have_count(3)
+        anonymous.get_by_label("Naam van je organisatie").fill("Jeugdzorg Elders")
+        anonymous.get_by_label("Naam van je eerste team").fill("Wijkteam Zuid")
+        anonymous.get_by_label("Je naam").fill("Fatima el Amrani")
+        walk.submit(anonymous, "setup-passkey", anonymous.get_by_role("button", name="Verder"))
+
+        live_server.add_member(lead.team_id, "Joost Bakker")  # someone to give a recovery link
+        walk.get(marieke, "today", f"{url}/")
+        walk.get(marieke, "team", f"{url}/teams/{lead.team_id}")
+        expect(marieke.get_by_role("heading", level=1)).to_have_text(TEAM)
+        marieke.locator("#invite-panel").get_by_role("button", name="Maak uitnodiging").click()
+        expect(marieke.locator("#issued-link")).to_be_visible()
+        invite_url = marieke.locator("#issued-link").input_value()
+        walk.audit(marieke, "team-invited", marieke.content())
+
+        walk.get(anonymous, "invite", invite_url)
+        walk.submit(anonymous, "invite-errors", anonymous.get_by_role("button", name="Verder"))
+        anonymous.get_by_label("Je naam").fill("Daan de Boer")
+        walk.submit(anonymous, "invite-passkey", anonymous.get_by_role("button", name="Verder"))
+
+        walk.get(marieke, "new-team", f"{url}/teams/new")
+        walk.submit(marieke, "new-team-errors", marieke.get_by_role("button", name="Maak team"))
+        walk.get(marieke, "profile", f"{url}/profile")
+        walk.get(marieke, "delete", f"{url}/profile/delete")
+        marieke.goto(f"{url}/teams/{lead.team_id}")
+        walk.submit(marieke, "recovery-link", marieke.get_by_role("button", name="Herstellink voor Joost"))
+        walk.get(marieke, "not-found", f"{url}/teams/999999")
+    finally:
+        anonymous.context.close()
+        marieke.context.close()
+        fresh.stop()
+    return walk
+
+
+def describe(violations: list) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"  [{v['impact']}] {v['id']}: {v['help']}")
+        lines.extend(f"      {n['target']}: {n['summary']}" for n in v["nodes"][:5])
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_serious_axe_violations(walk, name):
+    audit = walk.audits[name]
+    report = {scheme: found for scheme, found in audit.violations.items() if found}
+    assert not report, f"{PAGES[name]}:\n" + "\n".join(
+        f" {scheme}:\n{describe(found)}" for scheme, found in report.items())
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_fits_a_320_px_phone_with_big_enough_targets(walk, name):
+    audit = walk.audits[name]
+    assert audit.scroll_width <= WIDTH, f"{PAGES[name]} scrolls sideways ({audit.scroll_width}px)"
+    assert not audit.small_targets, f"{PAGES[name]}: targets under 44px:\n  " + "\n  ".join(audit.small_targets)
+
+
+@pytest.fixture(scope="module")
+def nu_errors(walk, tmp_path_factory) -> dict[str, list[str]]:
+    """Run the Nu checker once over every page's HTML: page name -> error messages."""
+    folder = tmp_path_factory.mktemp("html")
+    files = []
+    for name, audit in walk.audits.items():
+        path = folder / f"{name}.html"
+        path.write_text(audit.html, encoding="utf-8")
+        files.append(str(path))
+    done = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
+                          capture_output=True, text=True, timeout=90)
+    messages = json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"]
+    errors: dict[str, list[str]] = {name: [] for name in walk.audits}
+    for message in messages:
+        name = Path(re.sub(r"^file:", "", message.get("url", ""))).stem
+        where = f"line {message.get('lastLine', '?')}"
+        errors.setdefault(name, []).append(f"{where}: {message['message']} [{message.get('extract', '')!r}]")
+    return errors
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_valid_html(nu_errors, name):
+    assert name in nu_errors, f"{PAGES[name]} was not checked"
+    assert not nu_errors[name], f"{PAGES[name]}:\n  " + "\n  ".join(nu_errors[name])
