@@ -1,0 +1,1 @@
+"""Benchmarks: run with `make bench`. Never part of the timed test suite."""

@@ -1,0 +1,5 @@
+"""Run every benchmark and print its figures: `make bench` (or `.venv/bin/python -m bench`)."""
+from bench import page_weight
+
+if __name__ == "__main__":
+    page_weight.main()
