@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
@@ -28,7 +29,7 @@ class InviteForm(FlaskForm):
         Length(max=254),
     ], filters=[lambda v: v.strip() if isinstance(v, str) else v])
     role = RadioField(_l("Rol in het team"), choices=[
-        ("member", _l("Teamlid")), ("lead", _l("Teamleider")),
+        SelectChoice("member", _l("Teamlid")), SelectChoice("lead", _l("Teamleider")),
     ], default="member", validate_choice=True)
 
 
@@ -39,5 +40,6 @@ class TeamForm(FlaskForm):
 class ProfileForm(FlaskForm):
     person_name = _name(_l("Je naam"))
     locale = RadioField(_l("Taal"), choices=[
-        ("", _l("Zoals mijn browser")), ("nl", "Nederlands"), ("en", "English"),
+        SelectChoice("", _l("Zoals mijn browser")), SelectChoice("nl", "Nederlands"),
+        SelectChoice("en", "English"),
     ], default="", validate_choice=True)

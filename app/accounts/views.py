@@ -280,12 +280,18 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+def login_ceremony_key(mediation) -> str:
+    """Passkey autofill and the sign-in button run side by side; each keeps its own challenge."""
+    return f"{CEREMONY}:{'conditional' if mediation == 'conditional' else 'button'}"
+
+
 @bp.post("/login/options")
 @options_limit
 def login_options():
+    mediation = (request.get_json(silent=True) or {}).get("mediation")
     options, handle = passkeys.authentication_options(db.session, relying_party())
     passkeys.purge_expired_challenges(db.session)
-    session[CEREMONY] = handle
+    session[login_ceremony_key(mediation)] = handle
     db.session.commit()
     return Response(options, mimetype="application/json")
 
@@ -294,8 +300,9 @@ def login_options():
 @auth_limit
 def login_verify():
     credential = credential_from_request()
+    mediation = request.get_json(silent=True).get("mediation")
     try:
-        pending = passkeys.take_challenge(db.session, session.pop(CEREMONY, None), "login")
+        pending = passkeys.take_challenge(db.session, session.pop(login_ceremony_key(mediation), None), "login")
         passkey = passkeys.verify_authentication(db.session, relying_party(), pending, credential)
     except passkeys.PasskeyError as exc:
         current_app.logger.info("passkey sign-in refused: %s", exc)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2e_support import (
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from .e2e_support import (
     CHROMIUM, CHROMIUM_ARGS, LEAD_NAME, ORGANISATION, TEAM, Lead, create_passkey, open_phone, passkeys_on,
     start_live_server,
 )
-from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +71,7 @@ def lead(browser, live_server) -> Lead:
     teams = page.locator(".card-title").all_inner_texts()
     href = page.get_by_role("link", name=re.compile(TEAM)).get_attribute("href")
     team_id = int(re.search(r"/teams/(\d+)", href).group(1))
-    lead = Lead(page=page, team_id=team_id, storage_state=page.context.storage_state(),
+    lead = Lead(page=page, setup_url=setup_url, team_id=team_id, storage_state=page.context.storage_state(),
                 credentials=passkeys_on(page), landing_heading=heading, landing_teams=teams)
     yield lead
     page.context.close()

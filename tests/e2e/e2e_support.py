@@ -165,6 +165,7 @@ class Lead:
     """Marieke, who set up Leerkring: admin, lead of the first team."""
 
     page: Page                 # the phone she set up with (its authenticator holds her passkey)
+    setup_url: str             # the one-time link she used
     team_id: int
     storage_state: dict        # her signed-in cookies, to open more signed-in phones
     credentials: list[dict]    # her passkey, to put on another phone

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from e2e_support import ROOT, TEAM, open_phone, start_live_server
 from playwright.sync_api import Page, expect
+
+from .e2e_support import ROOT, TEAM, open_phone, start_live_server
 
 pytestmark = pytest.mark.e2e
 
@@ -83,11 +84,22 @@ class Audit:
     scroll_width: int = 0
     small_targets: list[str] = field(default_factory=list)
     html: str = ""
+    script_errors: list[str] = field(default_factory=list)
 
 
 class Walk:
     def __init__(self):
         self.audits: dict[str, Audit] = {}
+        self.errors: dict[Page, list[str]] = {}
+
+    def watch(self, page: Page) -> Page:
+        """Collect uncaught exceptions and console errors (CSP refusals show up there too)."""
+        errors = self.errors.setdefault(page, [])
+        page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+        # A 404 or 422 page makes Chromium log "Failed to load resource" for the page itself.
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error"
+                and not message.text.startswith("Failed to load resource") else None)
+        return page
 
     def audit(self, page: Page, name: str, html: str) -> None:
         assert name in PAGES, name
@@ -102,19 +114,23 @@ class Walk:
         page.emulate_media(color_scheme="light")
         result.scroll_width = page.evaluate("document.documentElement.scrollWidth")
         result.small_targets = page.evaluate(SMALL_TARGETS, 44)
+        result.script_errors = list(self.errors.get(page, []))
+        self.errors.get(page, []).clear()
         self.audits[name] = result
 
-    def get(self, page: Page, name: str, url: str) -> None:
+    def get(self, page: Page, name: str, url: str, heading: str, status: int = 200) -> None:
         """A page reached by a plain GET: the HTML is what the server sends (same cookies)."""
         response = page.goto(url)
-        html = page.request.get(url).text()
-        self.audit(page, name, html)
-        assert response is not None
+        assert response.status == status, f"{name}: {url} answered {response.status}"
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        self.audit(page, name, page.request.get(url).text())
 
-    def submit(self, page: Page, name: str, button) -> None:
+    def submit(self, page: Page, name: str, button, heading: str, status: int = 200) -> None:
         """A page that answers a form post: the HTML is that response's body."""
         with page.expect_navigation() as navigation:
             button.click()
+        assert navigation.value.status == status, f"{name}: answered {navigation.value.status}"
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         self.audit(page, name, navigation.value.text())
 
 
@@ -127,45 +143,47 @@ def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
     walk = Walk()
     url = live_server.url
     fresh = start_live_server(tmp_path_factory.mktemp("fresh"))  # setup needs an empty database
-    anonymous = phone_320(browser)
-    marieke = phone_320(browser, storage_state=lead.storage_state)
+    anonymous = walk.watch(phone_320(browser))
+    marieke = walk.watch(phone_320(browser, storage_state=lead.storage_state))
     try:
-        walk.get(anonymous, "login", f"{url}/login")
-        walk.get(anonymous, "offline", f"{url}/offline")
-        walk.get(anonymous, "not-found-anonymous", f"{url}/bestaat-niet")
-        walk.get(anonymous, "link-unknown", f"{url}/invite/onbekend")
-        walk.get(anonymous, "link-used", live_server.used_invite_url(lead.team_id))
+        walk.get(anonymous, "login", f"{url}/login", "Inloggen")
+        walk.get(anonymous, "offline", f"{url}/offline", "Je bent offline")
+        walk.get(anonymous, "not-found-anonymous", f"{url}/bestaat-niet", "Niet gevonden", 404)
+        walk.get(anonymous, "link-unknown", f"{url}/invite/onbekend", "Deze link kennen we niet", 404)
+        walk.get(anonymous, "link-used", live_server.used_invite_url(lead.team_id),
+                 "Deze link is al gebruikt", 410)
 
-        setup_url = fresh.issue_setup_link()
-        walk.get(anonymous, "setup", setup_url)
-        walk.submit(anonymous, "setup-errors", anonymous.get_by_role("button", name="Verder"))
+        verder = anonymous.get_by_role("button", name="Verder")
+        walk.get(anonymous, "setup", fresh.issue_setup_link(), "Welkom bij Leerkring")
+        walk.submit(anonymous, "setup-errors", verder, "Welkom bij Leerkring", 422)
         expect(anonymous.locator(".field.has-error")).to_have_count(3)
         anonymous.get_by_label("Naam van je organisatie").fill("Jeugdzorg Elders")
         anonymous.get_by_label("Naam van je eerste team").fill("Wijkteam Zuid")
         anonymous.get_by_label("Je naam").fill("Fatima el Amrani")
-        walk.submit(anonymous, "setup-passkey", anonymous.get_by_role("button", name="Verder"))
+        walk.submit(anonymous, "setup-passkey", verder, "Maak je passkey")
 
         live_server.add_member(lead.team_id, "Joost Bakker")  # someone to give a recovery link
-        walk.get(marieke, "today", f"{url}/")
-        walk.get(marieke, "team", f"{url}/teams/{lead.team_id}")
-        expect(marieke.get_by_role("heading", level=1)).to_have_text(TEAM)
+        walk.get(marieke, "today", f"{url}/", "Hoi Marieke")
+        walk.get(marieke, "team", f"{url}/teams/{lead.team_id}", TEAM)
         marieke.locator("#invite-panel").get_by_role("button", name="Maak uitnodiging").click()
         expect(marieke.locator("#issued-link")).to_be_visible()
         invite_url = marieke.locator("#issued-link").input_value()
-        walk.audit(marieke, "team-invited", marieke.content())
+        walk.audit(marieke, "team-invited", marieke.content())  # after the htmx swap: the live DOM
 
-        walk.get(anonymous, "invite", invite_url)
-        walk.submit(anonymous, "invite-errors", anonymous.get_by_role("button", name="Verder"))
+        walk.get(anonymous, "invite", invite_url, f"Welkom bij {TEAM}")
+        walk.submit(anonymous, "invite-errors", verder, f"Welkom bij {TEAM}", 422)
         anonymous.get_by_label("Je naam").fill("Daan de Boer")
-        walk.submit(anonymous, "invite-passkey", anonymous.get_by_role("button", name="Verder"))
+        walk.submit(anonymous, "invite-passkey", verder, "Maak je passkey")
 
-        walk.get(marieke, "new-team", f"{url}/teams/new")
-        walk.submit(marieke, "new-team-errors", marieke.get_by_role("button", name="Maak team"))
-        walk.get(marieke, "profile", f"{url}/profile")
-        walk.get(marieke, "delete", f"{url}/profile/delete")
+        walk.get(marieke, "new-team", f"{url}/teams/new", "Nieuw team")
+        walk.submit(marieke, "new-team-errors", marieke.get_by_role("button", name="Maak team"),
+                    "Nieuw team", 422)
+        walk.get(marieke, "profile", f"{url}/profile", "Profiel")
+        walk.get(marieke, "delete", f"{url}/profile/delete", "Account verwijderen")
         marieke.goto(f"{url}/teams/{lead.team_id}")
-        walk.submit(marieke, "recovery-link", marieke.get_by_role("button", name="Herstellink voor Joost"))
-        walk.get(marieke, "not-found", f"{url}/teams/999999")
+        walk.submit(marieke, "recovery-link", marieke.get_by_role("button", name="Herstellink voor Joost"),
+                    "Herstellink voor Joost Bakker")
+        walk.get(marieke, "not-found", f"{url}/teams/999999", "Niet gevonden", 404)
     finally:
         anonymous.context.close()
         marieke.context.close()
@@ -191,9 +209,15 @@ def test_no_serious_axe_violations(walk, name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_fits_a_320_px_phone_with_big_enough_targets(walk, name):
-    audit = walk.audits[name]
-    assert audit.scroll_width <= WIDTH, f"{PAGES[name]} scrolls sideways ({audit.scroll_width}px)"
-    assert not audit.small_targets, f"{PAGES[name]}: targets under 44px:\n  " + "\n  ".join(audit.small_targets)
+    width, small = walk.audits[name].scroll_width, walk.audits[name].small_targets
+    assert width <= WIDTH, f"{PAGES[name]} scrolls sideways ({width}px)"
+    assert not small, f"{PAGES[name]}: targets under 44px:\n  " + "\n  ".join(small)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_script_errors(walk, name):
+    errors = walk.audits[name].script_errors
+    assert not errors, f"{PAGES[name]}: {errors}"
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +231,9 @@ def nu_errors(walk, tmp_path_factory) -> dict[str, list[str]]:
         files.append(str(path))
     done = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
                           capture_output=True, text=True, timeout=90)
-    messages = json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"]
+    # vnu writes its JSON report to stderr and exits 1 when it found errors.
+    assert done.returncode in (0, 1), f"vnu failed ({done.returncode}): {done.stdout}{done.stderr}"
+    messages = json.loads(done.stderr)["messages"]
     errors: dict[str, list[str]] = {name: [] for name in walk.audits}
     for message in messages:
         name = Path(re.sub(r"^file:", "", message.get("url", ""))).stem

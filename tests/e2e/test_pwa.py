@@ -6,8 +6,10 @@ they do for someone who opens Leerkring every day.
 from __future__ import annotations
 
 import pytest
-from e2e_support import CHROMIUM, CHROMIUM_ARGS, PHONE
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
+
+from .e2e_support import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +29,7 @@ def wait_for_service_worker(page) -> None:
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     try:
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=3_000)
-    except Exception:
+    except PlaywrightTimeout:
         # The first worker claims open pages; should it miss this one, a reload brings it under control.
         page.reload()
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=5_000)

@@ -301,3 +301,16 @@ def test_expired_challenge_is_refused(app, client, founder):
         db.session.commit()
     response = post_json(client, "/login/verify", {"credential": founder.get(options)}, token)
     assert response.status_code == 400
+
+
+def test_autofill_and_button_ceremonies_do_not_overwrite_each_other(app, client, founder):
+    sign_out(client)
+    token = csrf_token(client, "/login")
+    button = client.post("/login/options", json={"mediation": "optional"}, headers={"X-CSRFToken": token}).get_json()
+    # The autofill request answers later than the button's, as it can on a slow network.
+    autofill = client.post("/login/options", json={"mediation": "conditional"},
+                           headers={"X-CSRFToken": token}).get_json()
+    assert autofill["challenge"] != button["challenge"]
+    response = post_json(client, "/login/verify", {"credential": founder.get(button), "mediation": "optional"}, token)
+    assert response.status_code == 200
+    assert signed_in_name(client) == "Marieke"

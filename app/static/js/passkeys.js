@@ -7,9 +7,10 @@
   const supported = () => window.PublicKeyCredential &&
     typeof PublicKeyCredential.parseCreationOptionsFromJSON === "function";
 
-  const postJSON = async (url, body) => {
+  const postJSON = async (url, body, signal) => {
     const response = await fetch(url, {
       method: "POST",
+      signal,
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(body ?? {}),
@@ -65,16 +66,16 @@
     let pending = null; // the conditional (autofill) request, aborted when the button is used
 
     const signIn = async (mediation) => {
-      const { ok, data: options } = await postJSON(root.dataset.optionsUrl);
-      if (!ok) throw new Error(options.error || "");
       const controller = new AbortController();
       if (mediation === "conditional") pending = controller;
+      const { ok, data: options } = await postJSON(root.dataset.optionsUrl, { mediation }, controller.signal);
+      if (!ok) throw new Error(options.error || "");
       const credential = await navigator.credentials.get({
         publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options),
         mediation, signal: controller.signal,
       });
       const result = await postJSON(root.dataset.verifyUrl, {
-        credential: credential.toJSON(), next: root.dataset.next,
+        credential: credential.toJSON(), mediation, next: root.dataset.next,
       });
       if (result.ok && result.data.redirect) { window.location.assign(result.data.redirect); return; }
       errorBox.textContent = result.data.error || "";
