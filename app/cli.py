@@ -43,6 +43,21 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(link_url(f"/invite/{issued.token}"))
 
+    @app.cli.command("worker")
+    def worker():
+        """Run the notification worker (pushes and reminders) as its own process."""
+        import signal
+        import threading
+
+        from app.notify.worker import Worker
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        click.echo("Leerkring-worker gestart (Ctrl+C stopt)")
+        try:
+            Worker(current_app._get_current_object()).run_forever(stop)
+        except KeyboardInterrupt:
+            stop.set()
+
     @app.cli.command("demo")
     def demo():
         """Fill an empty database with a fictional Dutch organisation and print invite links."""

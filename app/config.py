@@ -84,4 +84,10 @@ def load(instance_path: str) -> dict:
         ],
         "SEND_FILE_MAX_AGE_DEFAULT": 0,
         "PROXY_FIX": os.environ.get("PROXY_FIX", "") == "1",
+        # Extra push-service origins to trust (comma-separated), e.g. http://127.0.0.1:8099 in tests.
+        "PUSH_ENDPOINT_ALLOWLIST": os.environ.get("PUSH_ENDPOINT_ALLOWLIST", ""),
+        "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY") or None,
+        "PUSH_TIMEOUT": float(os.environ.get("PUSH_TIMEOUT", "10")),
+        # "thread": run the notification worker inside the web process (what `make run` does).
+        "NOTIFY_WORKER": os.environ.get("LEERKRING_WORKER", ""),
     }

@@ -24,6 +24,18 @@ from app.extensions import db  # noqa: E402
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
+def _vapid_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid02
+    vapid = Vapid02()
+    vapid.generate_keys()
+    return vapid.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()).decode()
+
+
+VAPID_PEM = _vapid_pem()
+
+
 def app_config(tmp_path: Path, **overrides) -> dict:
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     if url.startswith("postgresql://"):
@@ -37,6 +49,8 @@ def app_config(tmp_path: Path, **overrides) -> dict:
         "WEBAUTHN_ORIGIN": "http://localhost",
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "VAPID_PRIVATE_KEY": VAPID_PEM,
+        "PUSH_TIMEOUT": 2,
     }
     config.update(overrides)
     return config

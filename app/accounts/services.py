@@ -135,6 +135,14 @@ def accept_invite(session, link: AccessLink, *, person_name: str) -> Person:
     return person
 
 
+def invite_recipients(session, link: AccessLink) -> list[int]:
+    """Who hears that an invite was accepted: its sender, or else the team's leads."""
+    if link.created_by_id:
+        return [link.created_by_id]
+    return list(session.scalars(select(Membership.person_id).where(
+        Membership.team_id == link.team_id, Membership.role == Role.LEAD)))
+
+
 def issue_recovery(session, *, person: Person, issued_by: Person, hours: int) -> IssuedLink:
     """A link that lets someone who lost their phone register a new passkey."""
     if not can_manage_person(session, issued_by, person):

@@ -17,6 +17,7 @@ from app.accounts import passkeys, services
 from app.accounts.forms import InviteForm, JoinForm, ProfileForm, SetupForm, TeamForm
 from app.accounts.models import LinkPurpose, Membership, Person, Role, new_user_handle
 from app.extensions import db, limiter, login_manager
+from app.notify import services as notify_services
 from app.web import NavItem, register_nav
 
 bp = Blueprint("accounts", __name__)
@@ -234,6 +235,13 @@ def invite_verify(token):
     def complete(pending, link):
         person = services.accept_invite(db.session, link, person_name=pending.payload["person_name"])
         person.user_handle = _payload_handle(pending)
+        team = link.team
+        for lead_id in services.invite_recipients(db.session, link):
+            notify_services.notify(
+                db.session, lead_id, "invite_accepted",
+                title=_("%(name)s doet mee", name=person.name),
+                body=_("%(name)s heeft je uitnodiging voor %(team)s aangenomen.", name=person.name, team=team.name),
+                url=url_for(".team", team_id=team.id))
         return person
     return finish_registration(LinkPurpose.INVITE, token, complete)
 

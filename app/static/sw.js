@@ -42,3 +42,34 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   }
 });
+
+// Push: show what the server sent. The payload carries the URL of the screen it is about.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch { data = { body: event.data?.text() }; }
+  const title = data.title || "Leerkring";
+  event.waitUntil(self.registration.showNotification(title, {
+    body: data.body || "",
+    icon: data.icon,
+    badge: data.badge,
+    tag: data.tag,
+    renotify: Boolean(data.tag),
+    lang: "nl",
+    data: { url: data.url || "/meldingen" },
+  }));
+});
+
+// A tap opens that screen, in the Leerkring window that is already open if there is one.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL(event.notification.data?.url || "/", self.location.origin).href;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+    if (open) {
+      await open.focus();
+      return open.navigate ? open.navigate(target) : undefined;
+    }
+    return self.clients.openWindow(target);
+  })());
+});

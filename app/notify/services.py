@@ -1,0 +1,255 @@
+"""The rules of notifications: write them (the outbox), claim and record pushes, the inbox.
+
+Functions take plain values and a session and never commit, except the worker's claim and
+record steps, which are their own short transactions by design.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+
+from app.notify import kinds, quiet
+from app.notify.push import endpoint_allowed
+from app.notify.models import Notification, NotificationPreference, PushDelivery, PushSubscription
+from app.models_base import utcnow
+
+MAX_ATTEMPTS = 8
+BACKOFF_START = 15  # seconds; doubles per attempt, at most an hour
+BACKOFF_MAX = 3600
+
+
+class SubscriptionRefused(Exception):
+    """The posted subscription is malformed or points at a push service we do not trust."""
+
+
+# Preferences ---------------------------------------------------------------------------------
+
+def preferences(session, person_id: int) -> NotificationPreference:
+    pref = session.get(NotificationPreference, person_id)
+    if pref is None:
+        pref = NotificationPreference(person_id=person_id, muted_kinds=[], quiet_enabled=True,
+                                      quiet_evening=quiet.QuietHours.evening,
+                                      quiet_morning=quiet.QuietHours.morning, quiet_weekends=True)
+    return pref
+
+
+def save_preferences(session, person_id: int, *, muted: list[str], quiet_enabled: bool,
+                     evening, morning, weekends: bool) -> NotificationPreference:
+    pref = session.get(NotificationPreference, person_id) or NotificationPreference(person_id=person_id)
+    pref.muted_kinds = sorted(k for k in muted if k in kinds.KINDS and kinds.get(k).optional)
+    pref.quiet_enabled, pref.quiet_evening, pref.quiet_morning = quiet_enabled, evening, morning
+    pref.quiet_weekends = weekends
+    session.add(pref)
+    return pref
+
+
+def quiet_hours_of(pref: NotificationPreference) -> quiet.QuietHours:
+    return quiet.QuietHours(enabled=pref.quiet_enabled, evening=pref.quiet_evening,
+                            morning=pref.quiet_morning, weekends=pref.quiet_weekends)
+
+
+# Writing notifications -------------------------------------------------------------------------
+
+def notify(session, person_id: int, kind_key: str, *, title: str, body: str, url: str,
+           topic: str | None = None, deadline: datetime | None = None, dedupe_key: str | None = None,
+           now: datetime | None = None) -> Notification | None:
+    """Add an inbox item and its pushes to every device, in the caller's transaction.
+
+    Pushes wait for the end of the person's quiet hours unless the kind ignores them or the
+    thing it announces (`deadline`) starts before they end. With a `dedupe_key` that exists
+    already nothing is added (schedulers may run more than once).
+    """
+    kind = kinds.get(kind_key)
+    now = now or utcnow()
+    if dedupe_key and session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
+        return None
+    notification = Notification(person_id=person_id, kind=kind.key, title=title[:120], body=body[:400],
+                                url=url, topic=topic, dedupe_key=dedupe_key, created_at=now,
+                                expires_at=now + kind.ttl)
+    session.add(notification)
+    pref = preferences(session, person_id)
+    if kind.optional and kind.key in (pref.muted_kinds or []):
+        return notification
+    send_at = now
+    if kind.quiet_hours:
+        send_at = quiet.delivery_time(now, quiet_hours_of(pref), deadline=deadline)
+        notification.expires_at = max(notification.expires_at, send_at + kind.ttl)
+    for subscription_id in session.scalars(
+            select(PushSubscription.id).where(PushSubscription.person_id == person_id)):
+        notification.deliveries.append(PushDelivery(subscription_id=subscription_id, next_attempt_at=send_at))
+    session.flush()
+    return notification
+
+
+def payload(notification: Notification, icon: str, badge: str) -> str:
+    """What the phone receives: far below the 4 KB limit of Web Push."""
+    data = {"title": notification.title, "body": notification.body,
+            "url": f"/meldingen/{notification.id}/open", "tag": notification.topic or f"n{notification.id}",
+            "icon": icon, "badge": badge}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+# Subscriptions ---------------------------------------------------------------------------------
+
+def save_subscription(session, person_id: int, data, *, allowed: tuple[str, ...], label: str) -> PushSubscription:
+    """Store what `PushSubscription.toJSON()` gave; the same endpoint moves to this person."""
+    try:
+        endpoint = data["endpoint"]
+        p256dh, auth = data["keys"]["p256dh"], data["keys"]["auth"]
+    except (KeyError, TypeError) as exc:
+        raise SubscriptionRefused("malformed") from exc
+    if not all(isinstance(v, str) and v for v in (endpoint, p256dh, auth)) or len(endpoint) > 2048 \
+            or len(p256dh) > 200 or len(auth) > 100:
+        raise SubscriptionRefused("malformed")
+    if not endpoint_allowed(endpoint, allowed):
+        raise SubscriptionRefused("endpoint not allowed")
+    subscription = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    if subscription is None:
+        subscription = PushSubscription(endpoint=endpoint)
+        session.add(subscription)
+    subscription.person_id, subscription.p256dh, subscription.auth = person_id, p256dh, auth
+    subscription.label = label[:80]
+    session.flush()
+    return subscription
+
+
+def remove_subscription(session, person_id: int, *, endpoint: str | None = None,
+                        subscription_id: int | None = None) -> bool:
+    query = delete(PushSubscription).where(PushSubscription.person_id == person_id)
+    if endpoint is not None:
+        query = query.where(PushSubscription.endpoint == endpoint)
+    elif subscription_id is not None:
+        query = query.where(PushSubscription.id == subscription_id)
+    else:
+        return False
+    return session.execute(query, execution_options={"synchronize_session": False}).rowcount > 0
+
+
+def devices(session, person_id: int) -> list[PushSubscription]:
+    return list(session.scalars(select(PushSubscription).where(PushSubscription.person_id == person_id)
+                                .order_by(PushSubscription.created_at)))
+
+
+# Inbox -----------------------------------------------------------------------------------------
+
+def inbox(session, person_id: int, limit: int = 100) -> list[Notification]:
+    return list(session.scalars(select(Notification).where(Notification.person_id == person_id)
+                                .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def unread_count(session, person_id: int) -> int:
+    return session.scalar(select(func.count(Notification.id)).where(
+        Notification.person_id == person_id, Notification.read_at.is_(None)))
+
+
+def open_notification(session, person_id: int, notification_id: int) -> Notification | None:
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.person_id != person_id:
+        return None
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return notification
+
+
+def mark_all_read(session, person_id: int) -> None:
+    session.execute(update(Notification).where(Notification.person_id == person_id,
+                                               Notification.read_at.is_(None)).values(read_at=utcnow()),
+                    execution_options={"synchronize_session": False})
+
+
+# The worker's side -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed push, with everything needed to send it outside any transaction."""
+
+    delivery_id: int
+    subscription_id: int
+    subscription: dict
+    payload: str
+    ttl: int
+    urgency: str
+    topic: str | None
+    attempts: int
+
+
+def claim(session, *, worker: str, now: datetime, limit: int, lease: timedelta,
+          icon: str, badge: str) -> list[Job]:
+    """Lease up to `limit` due pushes for this worker, in one short transaction.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets two workers claim side by side without waiting
+    for or taking each other's rows; the lease condition in the UPDATE is the guard everywhere.
+    """
+    token = f"{worker}:{secrets.token_hex(6)}"
+    due = (select(PushDelivery.id)
+           .where(PushDelivery.status == "pending", PushDelivery.next_attempt_at <= now,
+                  or_(PushDelivery.lease_until.is_(None), PushDelivery.lease_until < now))
+           .order_by(PushDelivery.next_attempt_at).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if not ids:
+        session.commit()
+        return []
+    session.execute(
+        update(PushDelivery).where(PushDelivery.id.in_(ids), PushDelivery.status == "pending",
+                                   or_(PushDelivery.lease_until.is_(None), PushDelivery.lease_until < now))
+        .values(lease_until=now + lease, leased_by=token),
+        execution_options={"synchronize_session": False})
+    rows = session.execute(
+        select(PushDelivery, Notification, PushSubscription)
+        .join(Notification, PushDelivery.notification_id == Notification.id)
+        .join(PushSubscription, PushDelivery.subscription_id == PushSubscription.id)
+        .where(PushDelivery.leased_by == token)).all()
+    jobs = []
+    for delivery, notification, subscription in rows:
+        kind = kinds.KINDS.get(notification.kind)
+        ttl = int((notification.expires_at - now).total_seconds())
+        jobs.append(Job(
+            delivery.id, subscription.id,
+            {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
+            payload(notification, icon, badge), ttl, kind.urgency if kind else "normal", notification.topic,
+            delivery.attempts))
+    session.commit()
+    return jobs
+
+
+def backoff(attempts: int) -> float:
+    return min(BACKOFF_START * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+def record(session, job: Job, outcome, now: datetime) -> None:
+    """Write what happened to one push, in the worker's own transaction."""
+    delivery = session.get(PushDelivery, job.delivery_id)
+    if delivery is None:  # the subscription or notification was removed meanwhile
+        return
+    delivery.attempts += 1
+    delivery.lease_until = None
+    delivery.leased_by = None
+    delivery.last_error = outcome.error[:200] or None
+    if outcome.kind == "sent":
+        delivery.status, delivery.sent_at = "sent", now
+        session.execute(update(PushSubscription).where(PushSubscription.id == job.subscription_id)
+                        .values(last_success_at=now), execution_options={"synchronize_session": False})
+    elif outcome.kind == "gone":
+        # The phone unsubscribed or the subscription expired: forget the device.
+        session.execute(delete(PushSubscription).where(PushSubscription.id == job.subscription_id),
+                        execution_options={"synchronize_session": False})
+    elif outcome.kind == "retry" and delivery.attempts < MAX_ATTEMPTS:
+        wait = outcome.retry_after if outcome.retry_after is not None else backoff(delivery.attempts)
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
+    else:
+        delivery.status = "failed"
+
+
+def expire_stale(session, now: datetime) -> int:
+    """Pushes whose notification has expired are not worth sending any more."""
+    stale = select(Notification.id).where(Notification.expires_at < now).scalar_subquery()
+    return session.execute(
+        update(PushDelivery).where(PushDelivery.status == "pending", PushDelivery.notification_id.in_(stale))
+        .values(status="failed", last_error="expired"), execution_options={"synchronize_session": False}
+    ).rowcount

@@ -1,0 +1,104 @@
+"""The one worker loop: sends due pushes and runs the schedulers (reminders).
+
+In `make run` it is a thread in the web process; at scale `flask --app app worker` runs it as a
+process of its own, as many as you like: claims are leased, so each push goes out once.
+Sending happens in a small thread pool outside any transaction, so a push service that hangs
+holds one thread until its timeout, never the loop.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import timedelta
+
+from flask import Flask
+
+from app.extensions import db
+from app.models_base import utcnow
+from app.notify import services
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, app: Flask, *, name: str | None = None, concurrency: int = 16,
+                 lease: timedelta = timedelta(seconds=60)):
+        self.app = app
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident() % 10000}"
+        self.capacity = concurrency * 4
+        self.lease = lease
+        self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="push")
+        self._in_flight = 0
+        self._lock = threading.Lock()
+        self._last_schedule = None
+
+    @property
+    def sender(self):
+        return self.app.extensions["push_sender"]
+
+    def _asset(self, name: str) -> str:
+        return self.app.extensions["assets"].url(name)
+
+    def _deliver(self, job: services.Job) -> None:
+        try:
+            outcome = self.sender.send(job.subscription, job.payload, ttl=job.ttl, urgency=job.urgency,
+                                       topic=job.topic)
+            with self.app.app_context():
+                services.record(db.session, job, outcome, utcnow())
+                db.session.commit()
+        except Exception:  # one bad push must not stop the others; its lease runs out and it retries
+            log.exception("push %s failed unexpectedly", job.delivery_id)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def run_schedulers(self, now) -> None:
+        """Each feature's scheduler writes due reminders; dedupe keys keep them idempotent."""
+        if self._last_schedule and now - self._last_schedule < timedelta(seconds=30):
+            return
+        self._last_schedule = now
+        for scheduler in self.app.extensions.get("notify_schedulers", []):
+            scheduler(db.session, now)
+            db.session.commit()
+
+    def tick(self, *, block: bool = False) -> int:
+        """Claim what is due and hand it to the pool. With block=True, wait until it is sent."""
+        with self.app.app_context():
+            now = utcnow()
+            services.expire_stale(db.session, now)
+            db.session.commit()
+            self.run_schedulers(now)
+            with self._lock:
+                room = self.capacity - self._in_flight
+            if room <= 0:
+                return 0
+            jobs = services.claim(db.session, worker=self.name, now=now, limit=room, lease=self.lease,
+                                  icon=self._asset("icons/icon-192.png"), badge=self._asset("icons/badge-72.png"))
+        with self._lock:
+            self._in_flight += len(jobs)
+        futures = [self.pool.submit(self._deliver, job) for job in jobs]
+        if block:
+            wait(futures)
+        return len(jobs)
+
+    def run_forever(self, stop: threading.Event, idle: float = 1.0) -> None:
+        log.info("notification worker %s started", self.name)
+        while not stop.is_set():
+            try:
+                busy = self.tick()
+            except Exception:  # the database was away for a moment: try again shortly
+                log.exception("notification worker tick failed")
+                busy = 0
+            stop.wait(0.02 if busy else idle)
+        self.pool.shutdown(wait=True)
+
+
+def start_thread(app: Flask) -> threading.Event:
+    """The embedded default: the worker as a daemon thread of the web process."""
+    stop = threading.Event()
+    worker = Worker(app)
+    threading.Thread(target=worker.run_forever, args=(stop,), name="notify-worker", daemon=True).start()
+    return stop
