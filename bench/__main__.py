@@ -1,5 +1,6 @@
 """Run every benchmark and print its figures: `make bench` (or `.venv/bin/python -m bench`)."""
-from bench import page_weight
+from bench import notify_throughput, page_weight
 
 if __name__ == "__main__":
     page_weight.main()
+    notify_throughput.main()

@@ -53,6 +53,19 @@
     });
   };
 
+  // Explain notifications before anyone is asked for permission; the asking happens after a tap
+  // on the settings page.
+  const pushInvite = () => {
+    const card = document.getElementById("push-invite");
+    if (!card || !("PushManager" in window) || !("Notification" in window)) return;
+    if (Notification.permission !== "default" || localStorage.getItem("push-invite-dismissed")) return;
+    card.hidden = false;
+    document.getElementById("push-invite-dismiss")?.addEventListener("click", () => {
+      localStorage.setItem("push-invite-dismissed", "1");
+      card.hidden = true;
+    });
+  };
+
   const offlineBanner = () => {
     const banner = document.getElementById("offline-banner");
     const update = () => { banner.hidden = navigator.onLine; };
@@ -88,6 +101,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     showShareButtons(document);
     iosHint();
+    pushInvite();
     offlineBanner();
     registerServiceWorker().catch((error) => console.warn("service worker", error));
   });
