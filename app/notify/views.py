@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.accounts.views import device_label
@@ -82,7 +83,8 @@ def send_test():
     db.session.commit()
     count = len(services.devices(db.session, current_user.id))
     if count:
-        flash(_("Testmelding verstuurd naar %(num)d apparaat/apparaten.", num=count), "success")
+        flash(ngettext("Testmelding verstuurd naar %(num)d apparaat.", "Testmelding verstuurd naar %(num)d apparaten.",
+                       count), "success")
     else:
         flash(_("Je hebt nog geen apparaat met meldingen. De testmelding staat wel in je Meldingen."), "info")
     return redirect(url_for(".settings"))

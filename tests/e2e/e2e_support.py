@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -79,6 +80,34 @@ class LiveServer:
             db.session.commit()
         return f"{self.url}/invite/{issued.token}"
 
+    def person_id(self, name: str) -> int:
+        from sqlalchemy import select
+
+        from app.accounts.models import Person
+        from app.extensions import db
+        with self.app.app_context():
+            return db.session.scalar(select(Person.id).where(Person.name == name))
+
+    def notify(self, person_id: int, *, title: str, body: str, url: str, read: bool = False) -> tuple[int, str]:
+        """A real notification (kind "test") for this person, as the app writes one. Returns its id
+        and the exact payload the worker would push for it."""
+        from app.extensions import db
+        from app.notify import services
+        with self.app.app_context():
+            notification = services.notify(db.session, person_id, "test", title=title, body=body, url=url)
+            if read:
+                services.open_notification(db.session, person_id, notification.id)
+            db.session.commit()
+            assets = self.app.extensions["assets"]
+            return notification.id, services.payload(notification, assets.url("icons/icon-192.png"),
+                                                     assets.url("icons/badge-72.png"))
+
+    def is_read(self, notification_id: int) -> bool:
+        from app.extensions import db
+        from app.notify.models import Notification
+        with self.app.app_context():
+            return db.session.get(Notification, notification_id).read_at is not None
+
     def stop(self) -> None:
         from app.extensions import db
         self.server.shutdown()
@@ -118,6 +147,28 @@ def open_phone(browser: Browser, *, storage_state=None, credentials=(), **option
     page.cdp = cdp
     page.authenticator_id = authenticator["authenticatorId"]
     return page
+
+
+def open_app_phone(playwright, profile: Path, *, cookies=()) -> Page:
+    """A phone with a persistent profile (not incognito), as for someone who uses Leerkring every
+    day: service workers, their caches and notifications behave as they do there."""
+    context = playwright.chromium.launch_persistent_context(
+        user_data_dir=str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, **PHONE)
+    context.set_default_timeout(10_000)
+    if cookies:
+        context.add_cookies(list(cookies))
+    return context.pages[0] if context.pages else context.new_page()
+
+
+def wait_for_service_worker(page: Page) -> None:
+    """Until the page's service worker is active and controls it."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    try:
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=3_000)
+    except PlaywrightTimeout:
+        # The first worker claims open pages; should it miss this one, a reload brings it under control.
+        page.reload()
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=5_000)
 
 
 def passkeys_on(page: Page) -> list[dict]:

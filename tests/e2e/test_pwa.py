@@ -6,33 +6,18 @@ they do for someone who opens Leerkring every day.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from .e2e_support import CHROMIUM, CHROMIUM_ARGS, PHONE
+from .e2e_support import open_app_phone, wait_for_service_worker
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def app_phone(playwright_instance, live_server, tmp_path):
-    context = playwright_instance.chromium.launch_persistent_context(
-        user_data_dir=str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-        headless=True, **PHONE)
-    context.set_default_timeout(10_000)
-    page = context.pages[0] if context.pages else context.new_page()
+    page = open_app_phone(playwright_instance, tmp_path / "profile")
     yield page
-    context.close()
-
-
-def wait_for_service_worker(page) -> None:
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    try:
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=3_000)
-    except PlaywrightTimeout:
-        # The first worker claims open pages; should it miss this one, a reload brings it under control.
-        page.reload()
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=5_000)
+    page.context.close()
 
 
 def test_installable_with_a_complete_manifest(app_phone, live_server):

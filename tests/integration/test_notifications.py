@@ -69,7 +69,7 @@ def test_test_notification_reaches_every_device_and_the_inbox(app, push, worker,
     subscribe(client, phone.subscription)
     subscribe(client, tablet.subscription)
     page = send_test(client)
-    assert "Testmelding verstuurd naar 2" in page.get_data(as_text=True)
+    assert "Testmelding verstuurd naar 2 apparaten" in page.get_data(as_text=True)
     assert worker.tick(block=True) == 2
     for device in (phone, tablet):
         [delivery] = device.delivered
