@@ -73,6 +73,7 @@ def notify(session, person_id: int, kind_key: str, *, title: str, body: str, url
     session.add(notification)
     pref = preferences(session, person_id)
     if kind.optional and kind.key in (pref.muted_kinds or []):
+        session.flush()
         return notification
     send_at = now
     if kind.quiet_hours:

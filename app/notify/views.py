@@ -29,7 +29,8 @@ def open_item(notification_id):
     if notification is None:
         abort(404)
     db.session.commit()
-    target = notification.url if notification.url.startswith("/") and not notification.url.startswith("//") else "/"
+    url = notification.url
+    target = url if url.startswith("/") and not url.startswith(("//", "/\\")) else "/"
     return redirect(target)
 
 

@@ -66,11 +66,17 @@ class Worker:
         if not finished:
             return 0
         now = utcnow()
-        for job, outcome in finished:
-            services.record(db.session, job, outcome, now)
-        db.session.commit()
-        with self._lock:
-            self._in_flight -= len(finished)
+        try:
+            for job, outcome in finished:
+                services.record(db.session, job, outcome, now)
+            db.session.commit()
+        except Exception:
+            # Unrecorded pushes keep their lease; when it runs out they are retried.
+            db.session.rollback()
+            log.exception("recording %d push outcomes failed", len(finished))
+        finally:
+            with self._lock:
+                self._in_flight -= len(finished)
         return len(finished)
 
     def run_schedulers(self, now) -> None:

@@ -64,11 +64,16 @@ self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   const target = new URL(event.notification.data?.url || "/", self.location.origin).href;
   event.waitUntil((async () => {
-    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-    const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+    // A window this worker controls can be navigated; take one of those first.
+    const open = (await self.clients.matchAll({ type: "window" }))[0] ||
+      (await self.clients.matchAll({ type: "window", includeUncontrolled: true }))[0];
     if (open) {
-      await open.focus();
-      return open.navigate ? open.navigate(target) : undefined;
+      try {
+        await open.focus();
+        return await open.navigate(target);
+      } catch {
+        return self.clients.openWindow(target);
+      }
     }
     return self.clients.openWindow(target);
   })());

@@ -171,6 +171,26 @@ def wait_for_service_worker(page: Page) -> None:
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=5_000)
 
 
+SUBSCRIBE = """async (subscription) => {
+  const response = await fetch("/push/subscriptions", {
+    method: "POST", credentials: "same-origin",
+    headers: {"Content-Type": "application/json",
+              "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content},
+    body: JSON.stringify(subscription),
+  });
+  return {status: response.status, body: await response.json()};
+}"""
+
+
+def post_subscription(page: Page, endpoint: str) -> dict:
+    """What push.js posts after pushManager.subscribe() (which headless Chromium refuses), from
+    the page with its CSRF token: {"status": ..., "body": ...}."""
+    subscription = {"endpoint": endpoint, "keys": {
+        "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+        "auth": "tBHItJI5svbpez7KI4CCXg"}}
+    return page.evaluate(SUBSCRIBE, subscription)
+
+
 def passkeys_on(page: Page) -> list[dict]:
     """The passkeys stored in this phone's virtual authenticator."""
     return page.cdp.send("WebAuthn.getCredentials", {"authenticatorId": page.authenticator_id})["credentials"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .e2e_support import ROOT, TEAM, open_phone, start_live_server
+from .e2e_support import ROOT, TEAM, create_passkey, open_phone, post_subscription, start_live_server
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +36,11 @@ PAGES = {
     "invite": "an invite page",
     "invite-errors": "an invite page after an empty submit",
     "invite-passkey": "the passkey step of an invite",
+    "inbox-empty": "Meldingen, nothing yet",
+    "inbox": "Meldingen with one unread and one read notification",
+    "today-unread": "Vandaag for a member, with the unread badge in the menu",
+    "notify-settings": "the notification settings",
+    "notify-settings-errors": "the notification settings after an impossible time, with a device",
     "link-used": "a used invite link",
     "link-unknown": "an unknown invite link",
     "new-team": "new team, as admin",
@@ -118,20 +123,33 @@ class Walk:
         self.errors.get(page, []).clear()
         self.audits[name] = result
 
-    def get(self, page: Page, name: str, url: str, heading: str, status: int = 200) -> None:
-        """A page reached by a plain GET: the HTML is what the server sends (same cookies)."""
+    def get(self, page: Page, name: str, url: str, heading: str, status: int = 200,
+            ready: str | None = None) -> None:
+        """A page reached by a plain GET: the HTML is what the server sends (same cookies).
+        `ready`: a script that is true once the page's own scripts have settled."""
         response = page.goto(url)
         assert response.status == status, f"{name}: {url} answered {response.status}"
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        if ready:
+            page.wait_for_function(ready)
         self.audit(page, name, page.request.get(url).text())
 
-    def submit(self, page: Page, name: str, button, heading: str, status: int = 200) -> None:
+    def submit(self, page: Page, name: str, button, heading: str, status: int = 200,
+               ready: str | None = None) -> None:
         """A page that answers a form post: the HTML is that response's body."""
         with page.expect_navigation() as navigation:
             button.click()
         assert navigation.value.status == status, f"{name}: answered {navigation.value.status}"
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        if ready:
+            page.wait_for_function(ready)
         self.audit(page, name, navigation.value.text())
+
+
+# push.js has decided what the device card says (on, off, blocked, unsupported).
+PUSH_SETTLED = """() => document.querySelector("[data-push-state]").textContent !== "" ||
+  [...document.querySelectorAll("[data-push-ios], [data-push-unsupported], [data-push-denied]")]
+    .some((el) => !el.hidden)"""
 
 
 def phone_320(browser, **options) -> Page:
@@ -164,6 +182,7 @@ def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
 
         live_server.add_member(lead.team_id, "Joost Bakker")  # someone to give a recovery link
         walk.get(marieke, "today", f"{url}/", "Hoi Marieke")
+        expect(marieke.locator("#push-invite")).to_be_visible()  # audited with the push invitation
         walk.get(marieke, "team", f"{url}/teams/{lead.team_id}", TEAM)
         marieke.locator("#invite-panel").get_by_role("button", name="Maak uitnodiging").click()
         expect(marieke.locator("#issued-link")).to_be_visible()
@@ -175,6 +194,34 @@ def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
         anonymous.get_by_label("Je naam").fill("Daan de Boer")
         walk.submit(anonymous, "invite-passkey", verder, "Maak je passkey")
 
+        # Daan makes his passkey; this phone is his from here on.
+        daan = anonymous
+        create_passkey(daan, url)
+        daan_id = live_server.person_id("Daan de Boer")
+        walk.get(daan, "inbox-empty", f"{url}/meldingen", "Meldingen")
+        live_server.notify(daan_id, title="Testmelding van Leerkring", body="Zie je dit? Dan komen meldingen aan.",
+                           url="/meldingen/instellingen", read=True)
+        live_server.notify(daan_id, title="Nog een testmelding", body="Deze heb je nog niet gelezen.",
+                           url=f"/teams/{lead.team_id}")
+        walk.get(daan, "inbox", f"{url}/meldingen", "Meldingen")
+        expect(daan.locator(".inbox .unread")).to_have_count(1)
+        walk.get(daan, "today-unread", f"{url}/", "Hoi Daan")
+        expect(daan.locator("#unread-badge")).to_be_visible()
+        walk.get(daan, "notify-settings", f"{url}/meldingen/instellingen", "Meldingen", ready=PUSH_SETTLED)
+        expect(daan.get_by_role("button", name="Zet meldingen aan")).to_be_visible()
+        assert post_subscription(daan, "https://fcm.googleapis.com/fcm/send/e2e-walk")["status"] == 201
+        daan.reload()
+        # A time that does not exist: the browser's time picker cannot make one, a hand-made post can.
+        evening = daan.get_by_label("Stil vanaf")
+        evening.evaluate("(input) => { input.type = 'text'; }")
+        evening.fill("25:99")
+        walk.submit(daan, "notify-settings-errors", daan.get_by_role("button", name="Bewaar"), "Meldingen", 422,
+                    ready=PUSH_SETTLED)
+        expect(daan.locator(".field.has-error")).to_have_count(1)
+        expect(daan.get_by_text("Vul een tijd in, bijvoorbeeld 18:00.")).to_be_visible()
+        expect(daan.get_by_label("Stil vanaf")).to_have_value("")  # 25:99 is no time to show again
+        expect(daan.get_by_role("region", name="Apparaten met meldingen").locator(".card")).to_have_count(1)
+
         walk.get(marieke, "new-team", f"{url}/teams/new", "Nieuw team")
         walk.submit(marieke, "new-team-errors", marieke.get_by_role("button", name="Maak team"),
                     "Nieuw team", 422)
@@ -185,7 +232,7 @@ def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
                     "Herstellink voor Joost Bakker")
         walk.get(marieke, "not-found", f"{url}/teams/999999", "Niet gevonden", 404)
     finally:
-        anonymous.context.close()
+        anonymous.context.close()  # Daan's, by the end
         marieke.context.close()
         fresh.stop()
     return walk
