@@ -23,8 +23,7 @@ node_modules/.installed: package.json package-lock.json
 $(VENDOR)/htmx.min.js: node_modules/.installed
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
-
-vendor: $(VENDOR)/htmx.min.js
+	cp node_modules/htmx.org/dist/ext/hx-sse.min.js $(VENDOR)/hx-sse.min.js
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy --statistics -d app/translations
@@ -37,7 +36,7 @@ migrate: deps
 run: migrate
 	@$(FLASK) setup-link
 	@echo "  Leerkring draait op $${APP_URL:-http://localhost:$(PORT)} (Ctrl+C stopt)"
-	PORT=$(PORT) LEERKRING_WORKER=thread $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --worker-class gthread --threads 32 \
+	PORT=$(PORT) LEERKRING_WORKER=thread $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --worker-class gthread --threads $${THREADS:-200} \
 	  --workers 1 --access-logfile - --log-level warning 'app:create_app()'
 
 # PostgreSQL for the second pass; REQUIRE_POSTGRES=1 (CI) makes its absence an error.

@@ -75,12 +75,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
-    from app import notify, web
+    from app import intervisie, notify, web
     from app.accounts import views as accounts_views
     from app.cli import register_commands
 
     web.init_app(app)
     app.register_blueprint(accounts_views.bp)
     notify.init_app(app)
+    intervisie.init_app(app)
     register_commands(app)
     return app

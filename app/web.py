@@ -116,6 +116,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     register_nav(app, NavItem("web.today", _l("Vandaag"), "home", 10))
     app.jinja_env.filters["datetime"] = nl_datetime
+    from app.models_base import utcnow
+    app.jinja_env.globals["now"] = utcnow
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

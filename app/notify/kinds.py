@@ -43,3 +43,23 @@ INVITE_ACCEPTED = register(Kind(
     _l("Voor teamleiders: een collega heeft je uitnodiging aangenomen."),
     ttl=timedelta(days=2), urgency="low",
 ))
+
+# Intervisie
+ROUND_PLANNED = register(Kind(
+    "round_planned", _l("Nieuwe intervisie"), _l("Je bent uitgenodigd voor een intervisieronde."),
+    ttl=timedelta(days=3)))
+ROUND_CHANGED = register(Kind(
+    "round_changed", _l("Intervisie gewijzigd"), _l("Een ronde waar je aan meedoet is verplaatst of aangepast."),
+    ttl=timedelta(days=2)))
+ROUND_CANCELLED = register(Kind(
+    "round_cancelled", _l("Intervisie afgelast"), _l("Een ronde waar je aan meedoet gaat niet door."),
+    ttl=timedelta(days=2), urgency="high"))
+ROUND_REMINDER = register(Kind(
+    "round_reminder", _l("Herinnering"), _l("Een herinnering op de ochtend van de ronde en een uur vooraf."),
+    ttl=timedelta(hours=12)))
+ROUND_STARTED = register(Kind(
+    "round_started", _l("De ronde begint"), _l("De gespreksleider is begonnen: één tik en je doet mee."),
+    ttl=timedelta(hours=2), urgency="high"))
+OPEN_ACTION = register(Kind(
+    "open_action", _l("Open actie"), _l("Voor de volgende ronde: de actie die je jezelf gaf."),
+    ttl=timedelta(days=2), urgency="low"))

@@ -5,6 +5,10 @@
 
   const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content;
 
+  // htmx 4 writes modifiers with a colon (hx-sse:connect); a colon is not allowed in a valid
+  // data- attribute name, so our templates use a dash (data-hx-sse-connect) instead.
+  if (window.htmx) window.htmx.config.metaCharacter = "-";
+
   // htmx 4 does not inherit hx-headers implicitly; adding the token here covers every request.
   document.addEventListener("htmx:config:request", (event) => {
     const token = csrfToken();

@@ -1,0 +1,74 @@
+"""Calendar files: one .ics per round and a private feed per person (icalendar)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy import delete, select
+
+from app.intervisie import methods
+from app.intervisie.models import CalendarFeed, Participant, Round
+from app.models_base import utcnow
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed(rounds, app_url: str, *, name: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Leerkring//intervisie//NL")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    for rnd in rounds:
+        event = Event()
+        host = app_url.split("://", 1)[-1].split("/", 1)[0]
+        event.add("uid", f"round-{rnd.id}@{host}")
+        event.add("dtstamp", utcnow())
+        event.add("dtstart", rnd.starts_at)
+        event.add("dtend", rnd.starts_at + timedelta(minutes=sum(rnd.minutes or methods.get(rnd.method_key).default_minutes())))
+        event.add("summary", rnd.title)
+        where = rnd.place or rnd.video_url
+        if where:
+            event.add("location", where)
+        # No case text here: a calendar is not a closed room.
+        event.add("description", f"{methods.get(rnd.method_key).name}\n{app_url}/intervisie/rondes/{rnd.id}")
+        event.add("url", f"{app_url}/intervisie/rondes/{rnd.id}")
+        event.add("sequence", rnd.version)
+        if rnd.cancelled_at:
+            event.add("status", "CANCELLED")
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def new_feed(session, person_id: int) -> str:
+    """A new private URL; the old one stops working."""
+    token = secrets.token_urlsafe(24)
+    session.execute(delete(CalendarFeed).where(CalendarFeed.person_id == person_id))
+    session.add(CalendarFeed(person_id=person_id, token_hash=_hash(token)))
+    return token
+
+
+def revoke(session, person_id: int) -> None:
+    session.execute(delete(CalendarFeed).where(CalendarFeed.person_id == person_id))
+
+
+def has_feed(session, person_id: int) -> bool:
+    return session.get(CalendarFeed, person_id) is not None
+
+
+def person_for(session, token: str) -> int | None:
+    if not token or len(token) > 100:
+        return None
+    return session.scalar(select(CalendarFeed.person_id).where(CalendarFeed.token_hash == _hash(token)))
+
+
+def rounds_for(session, person_id: int) -> list[Round]:
+    since = utcnow() - timedelta(days=60)
+    return list(session.scalars(select(Round).join(Participant).where(
+        Participant.person_id == person_id, Round.starts_at >= since).order_by(Round.starts_at)))
+
+
+

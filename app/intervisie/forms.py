@@ -1,0 +1,63 @@
+"""Forms of intervisie, with Dutch messages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
+    TextAreaField, TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.intervisie import methods
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class MultiCheckbox(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PlanForm(FlaskForm):
+    title = StringField(_l("Titel"), default=_l("Intervisie"), filters=[_strip],
+                        validators=[DataRequired(message=_l("Vul dit in.")), Length(max=120)])
+    date = DateField(_l("Datum"), validators=[InputRequired(message=_l("Kies een datum."))],
+                     invalid_value_message=_l("Kies een datum."))
+    time = TimeField(_l("Begintijd"), validators=[InputRequired(message=_l("Kies een tijd."))],
+                     invalid_value_message=_l("Kies een tijd, bijvoorbeeld 14:00."))
+    place = StringField(_l("Plaats (niet verplicht)"), filters=[_strip], validators=[Length(max=200)])
+    video_url = StringField(_l("Videolink (niet verplicht)"), filters=[_strip], validators=[
+        Optional(), URL(require_tld=True, message=_l("Dit lijkt geen link. Begin met https://")), Length(max=500)])
+    method = SelectField(_l("Methode"), choices=[SelectChoice(m.key, m.name) for m in methods.METHODS.values()],
+                         default=methods.DEFAULT, validate_choice=True)
+    participants = MultiCheckbox(_l("Deelnemers"), coerce=int, validate_choice=False)
+    facilitator = SelectField(_l("Gespreksleider"), coerce=int, validate_choice=False)
+    presenter = SelectField(_l("Inbrenger"), coerce=int, validate_choice=False)
+    repeat_weeks = SelectField(_l("Herhalen"), coerce=int, default=0, choices=[
+        SelectChoice(0, _l("Niet herhalen")), SelectChoice(2, _l("Elke 2 weken")),
+        SelectChoice(4, _l("Elke 4 weken")), SelectChoice(6, _l("Elke 6 weken")), SelectChoice(8, _l("Elke 8 weken"))])
+    repeat_count = IntegerField(_l("Aantal keer"), default=6, validators=[
+        Optional(), NumberRange(min=1, max=26, message=_l("Kies 1 tot 26 keer."))])
+    save_template = StringField(_l("Bewaar deze tijden als teamsjabloon (naam, niet verplicht)"),
+                                filters=[_strip], validators=[Length(max=80)])
+
+
+class CaseForm(FlaskForm):
+    help_question = TextAreaField(_l("Je hulpvraag"), filters=[_strip], validators=[
+        DataRequired(message=_l("Vul je hulpvraag in.")), Length(max=500)])
+    case_text = TextAreaField(_l("Je casus"), filters=[_strip], validators=[Length(max=5000)])
+    accept_risk = BooleanField(_l("Ik heb het gecontroleerd: niemand is hierdoor herkenbaar"))
+
+
+class ReflectionForm(FlaskForm):
+    takeaway = TextAreaField(_l("Wat neem je mee?"), filters=[_strip], validators=[Length(max=2000)])
+    action_1 = StringField(_l("Actie"), filters=[_strip], validators=[Length(max=500)])
+    action_2 = StringField(_l("Nog een actie (niet verplicht)"), filters=[_strip], validators=[Length(max=500)])
+    learning_point = TextAreaField(_l("Jouw leerpunt (alleen voor jou)"), filters=[_strip],
+                                   validators=[Length(max=2000)])
+    score = RadioField(_l("Hoe was deze ronde? (1 tot 5)"), coerce=int, validators=[Optional()],
+                       choices=[SelectChoice(i, str(i)) for i in range(1, 6)], validate_choice=True)
+    comment = TextAreaField(_l("Toelichting (niet verplicht)"), filters=[_strip], validators=[Length(max=1000)])

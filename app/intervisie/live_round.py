@@ -1,0 +1,218 @@
+"""Operations on a live round: the phase machine applied to the database, and what each phone shows.
+
+Every change bumps the round's `version` in the same UPDATE that checks the expected phase, so
+a move is atomic across processes; the view publishes the new version after the commit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from app.accounts.models import Person
+from app.intervisie import methods, phases
+from app.intervisie.models import Contribution, Participant, Round
+from app.intervisie.services import Access
+
+RATINGS = ("koud", "lauw", "warm")
+MAX_TEXT = 1000
+
+
+def phase_list(rnd: Round) -> list[phases.Phase]:
+    return methods.get(rnd.method_key).phases(rnd.minutes)
+
+
+def state_of(rnd: Round) -> phases.State:
+    return phases.State(status=rnd.status, index=rnd.phase_index, started_at=rnd.phase_started_at,
+                        extra_seconds=rnd.extra_seconds, revealed=frozenset(rnd.revealed or []))
+
+
+def _save(session, rnd: Round, old: phases.State, new: phases.State, now: datetime) -> None:
+    """Write the new state only if nobody changed the round meanwhile (the guard)."""
+    values = dict(status=new.status, phase_index=new.index, phase_started_at=new.started_at,
+                  extra_seconds=new.extra_seconds, revealed=sorted(new.revealed), version=Round.version + 1)
+    if new.status == phases.FINISHED and old.status != phases.FINISHED:
+        values["finished_at"] = now
+    done = session.execute(
+        update(Round).where(Round.id == rnd.id, Round.status == old.status, Round.phase_index == old.index,
+                            Round.extra_seconds == old.extra_seconds)
+        .values(**values), execution_options={"synchronize_session": False}).rowcount
+    if done != 1:
+        raise phases.PhaseConflict("changed meanwhile")
+    session.expire(rnd)
+
+
+def _facilitator(acc: Access) -> None:
+    if acc.role != phases.FACILITATOR:
+        raise phases.NotAllowed("only the facilitator")
+
+
+def start(session, acc: Access, now: datetime, presenter_id: int | None = None) -> None:
+    """The facilitator starts the round; if no presenter was planned, the group's choice is set now."""
+    _facilitator(acc)
+    rnd = acc.round
+    if rnd.cancelled_at:
+        raise phases.PhaseConflict("cancelled")
+    presenter = session.scalar(select(Participant).where(Participant.round_id == rnd.id,
+                                                         Participant.role == phases.PRESENTER))
+    if presenter is None:
+        chosen = session.get(Participant, (rnd.id, presenter_id)) if presenter_id else None
+        if chosen is None or chosen.role == phases.FACILITATOR:
+            raise phases.NotAllowed("choose a presenter")
+        chosen.role = phases.PRESENTER
+    old = state_of(rnd)
+    _save(session, rnd, old, phases.start(old, now), now)
+
+
+def move(session, acc: Access, direction: str, expected: int, now: datetime) -> None:
+    _facilitator(acc)
+    rnd = acc.round
+    old = state_of(rnd)
+    new = phases.advance(old, phase_list(rnd), expected, now) if direction == "next" \
+        else phases.go_back(old, expected, now)
+    _save(session, rnd, old, new, now)
+
+
+def extend(session, acc: Access, expected: int, minutes: int, now: datetime) -> None:
+    _facilitator(acc)
+    old = state_of(acc.round)
+    _save(session, acc.round, old, phases.extend(old, expected, minutes), now)
+
+
+def reveal(session, acc: Access, expected: int, now: datetime) -> None:
+    _facilitator(acc)
+    old = state_of(acc.round)
+    _save(session, acc.round, old, phases.reveal(old, phase_list(acc.round), expected), now)
+
+
+def _bump(session, rnd: Round) -> None:
+    session.execute(update(Round).where(Round.id == rnd.id).values(version=Round.version + 1),
+                    execution_options={"synchronize_session": False})
+    session.expire(rnd)
+
+
+def post(session, acc: Access, text: str, expected: int, now: datetime) -> Contribution:
+    """A question, advice, association or core, in the phase the person saw."""
+    rnd = acc.round
+    if rnd.status != phases.LIVE or rnd.phase_index != expected:
+        raise phases.PhaseConflict("phase changed")
+    phase = phase_list(rnd)[rnd.phase_index]
+    own = session.scalar(select(func.count(Contribution.id)).where(
+        Contribution.round_id == rnd.id, Contribution.phase_index == rnd.phase_index,
+        Contribution.author_id == acc.me.person_id))
+    if not phases.can_post(phase, acc.role, own_items=own):
+        raise phases.NotAllowed("not in this phase")
+    item = Contribution(round_id=rnd.id, phase_index=rnd.phase_index, kind=phase.item_kind or "note",
+                        author_id=acc.me.person_id, text=text[:MAX_TEXT], created_at=now)
+    session.add(item)
+    _bump(session, rnd)
+    session.flush()
+    return item
+
+
+def _item(session, acc: Access, item_id: int) -> Contribution:
+    item = session.get(Contribution, item_id)
+    if item is None or item.round_id != acc.round.id:
+        raise phases.NotAllowed("unknown item")
+    return item
+
+
+def rate(session, acc: Access, item_id: int, rating: str | None) -> None:
+    """The presenter shows which questions open up the case: koud, lauw or warm."""
+    if acc.role != phases.PRESENTER or (rating is not None and rating not in RATINGS):
+        raise phases.NotAllowed("only the presenter rates")
+    item = _item(session, acc, item_id)
+    if item.kind != "question":
+        raise phases.NotAllowed("only questions are rated")
+    item.rating = rating
+    _bump(session, acc.round)
+
+
+def mark_helpful(session, acc: Access, item_id: int, helpful: bool) -> None:
+    if acc.role != phases.PRESENTER:
+        raise phases.NotAllowed("only the presenter")
+    item = _item(session, acc, item_id)
+    if item.kind != "advice":
+        raise phases.NotAllowed("only advice")
+    item.helpful = helpful
+    _bump(session, acc.round)
+
+
+def hide(session, acc: Access, item_id: int, hidden: bool = True) -> None:
+    """The facilitator removes an item that should not be there (for everyone)."""
+    _facilitator(acc)
+    _item(session, acc, item_id).hidden = hidden
+    _bump(session, acc.round)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    item: Contribution
+    mine: bool
+    author: str
+
+
+@dataclass(frozen=True)
+class PhaseView:
+    index: int
+    step: methods.Step
+    items: list
+
+
+@dataclass(frozen=True)
+class LiveView:
+    round: Round
+    role: str
+    status: str
+    phase: phases.Phase | None
+    step: methods.Step | None
+    index: int
+    count: int
+    expect: object
+    ends_at: datetime | None
+    seconds_left: int | None
+    can_post: bool
+    is_facilitator: bool
+    is_presenter: bool
+    can_reveal: bool
+    history: list        # PhaseView for every phase so far that had typed items
+    version: int
+
+
+def view(session, acc: Access, now: datetime) -> LiveView:
+    """What this person's phone shows now. Hidden and unrevealed items are left out here, on
+    the server, so they never reach another phone."""
+    rnd = acc.round
+    method = methods.get(rnd.method_key)
+    plist = method.phases(rnd.minutes)
+    state = state_of(rnd)
+    live = rnd.status == phases.LIVE
+    phase = plist[rnd.phase_index] if live else None
+    step = method.steps[rnd.phase_index] if live else None
+    left = phases.time_left(state, plist, now)
+    names = dict(session.execute(select(Person.id, Person.name).join(Participant, Participant.person_id == Person.id)
+                                 .where(Participant.round_id == rnd.id)).all())
+    me = acc.me.person_id
+    items = session.scalars(select(Contribution).where(Contribution.round_id == rnd.id)
+                            .order_by(Contribution.phase_index, Contribution.id)).all()
+    by_phase: dict[int, list] = {}
+    for item in items:
+        if item.hidden and item.author_id != me:
+            continue
+        if not phases.visible(item.phase_index, plist[item.phase_index], state, author_id=item.author_id,
+                              viewer_id=me):
+            continue
+        by_phase.setdefault(item.phase_index, []).append(ItemView(item, item.author_id == me,
+                                                                  names.get(item.author_id, "")))
+    history = [PhaseView(i, method.steps[i], by_phase[i]) for i in sorted(by_phase, reverse=True)]
+    own = len([v for v in by_phase.get(rnd.phase_index, []) if v.mine]) if live else 0
+    return LiveView(
+        round=rnd, role=acc.role, status=rnd.status, phase=phase, step=step, index=rnd.phase_index,
+        count=len(plist), expect=step.expect.get(acc.role) if step else None,
+        ends_at=phases.ends_at(state, plist), seconds_left=int(left.total_seconds()) if left is not None else None,
+        can_post=bool(live and phases.can_post(phase, acc.role, own_items=own)),
+        is_facilitator=acc.role == phases.FACILITATOR, is_presenter=acc.role == phases.PRESENTER,
+        can_reveal=bool(live and phase.input_mode == phases.WRITE_SILENT and rnd.phase_index not in state.revealed),
+        history=history, version=rnd.version,
+    )

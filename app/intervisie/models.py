@@ -1,0 +1,139 @@
+"""Rounds, their participants, case texts, contributions, reflections and team settings."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models_base import UTCDateTime, utcnow
+
+
+class TeamSettings(db.Model):
+    """Intervisie settings of one team (no row: the defaults)."""
+
+    __tablename__ = "intervisie_team_settings"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    case_retention_days: Mapped[int] = mapped_column(default=7)
+    # How long before the round participants may read the prepared case.
+    case_preview_hours: Mapped[int] = mapped_column(default=24)
+
+
+class TeamTemplate(db.Model):
+    """A team's own variant of a method: its own name and timings."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    method_key: Mapped[str] = mapped_column(String(40))
+    minutes: Mapped[list] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+
+class Series(db.Model):
+    """A repeating round: every N weeks on a weekday and time, until a date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    every_weeks: Mapped[int]
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+
+class Round(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    video_url: Mapped[str] = mapped_column(String(500), default="")
+    method_key: Mapped[str] = mapped_column(String(40))
+    minutes: Mapped[list] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The live state (see phases.State); `version` grows with every change anyone can see.
+    status: Mapped[str] = mapped_column(String(12), default="planned")
+    phase_index: Mapped[int] = mapped_column(default=-1)
+    phase_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extra_seconds: Mapped[int] = mapped_column(default=0)
+    revealed: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    case_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Participant(db.Model):
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(12), default="participant")
+    rsvp: Mapped[str | None] = mapped_column(String(8))  # yes, no, maybe
+
+    round: Mapped[Round] = relationship(back_populates="participants")
+    person = relationship("Person")
+
+
+class CaseText(db.Model):
+    """The prepared case and help question. The case text is deleted after the retention days."""
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    help_question: Mapped[str] = mapped_column(Text, default="")
+    case_text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Contribution(db.Model):
+    """A question, advice, association or core typed during a live round."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    phase_index: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rating: Mapped[str | None] = mapped_column(String(8))  # koud, lauw, warm (by the presenter)
+    helpful: Mapped[bool] = mapped_column(default=False)    # marked by the presenter
+    hidden: Mapped[bool] = mapped_column(default=False)     # hidden by the facilitator
+
+    __table_args__ = (Index("ix_contribution_round_phase", "round_id", "phase_index"),)
+
+
+class Action(db.Model):
+    """A concrete action of the presenter; it comes back at the team's next round."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Reflection(db.Model):
+    """After the round: the presenter's takeaway, each person's private learning point, evaluation."""
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    takeaway: Mapped[str] = mapped_column(Text, default="")       # the presenter's "wat neem je mee"
+    learning_point: Mapped[str] = mapped_column(Text, default="")  # private to this person
+    score: Mapped[int | None]                                      # 1 to 5
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarFeed(db.Model):
+    """A person's private calendar URL. Only a hash of its token is stored; a new one revokes it."""
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,346 @@
+"""The rules of intervisie: planning, RSVP, who may see what, the case, reflection and retention.
+
+Functions take plain values and a session; they add and flush, never commit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+
+from app.accounts.models import Membership, Person, Role, Team
+from app.intervisie import methods, phases
+from app.intervisie.models import (
+    Action, CaseText, Contribution, Participant, Reflection, Round, Series, TeamSettings, TeamTemplate,
+)
+from app.models_base import utcnow
+
+NORM_MIN, NORM_MAX = 4, 8  # the usual size of an intervision group
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+class PlanError(Exception):
+    """A plan that cannot be saved; `field` says where the message belongs."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a lead fills in to plan a round (plain values, already parsed)."""
+
+    title: str
+    starts_at: datetime
+    place: str
+    video_url: str
+    method_key: str
+    minutes: list[int]
+    participant_ids: list[int]
+    facilitator_id: int
+    presenter_id: int | None
+    repeat_weeks: int = 0
+    repeat_count: int = 1
+
+
+# Access ----------------------------------------------------------------------------------------
+
+def is_lead(session, person: Person, team_id: int) -> bool:
+    if person.is_admin:
+        team = session.get(Team, team_id)
+        return team is not None and team.organisation_id == person.organisation_id
+    m = session.get(Membership, (person.id, team_id))
+    return m is not None and m.role == Role.LEAD
+
+
+def participant(session, round_id: int, person_id: int) -> Participant | None:
+    return session.get(Participant, (round_id, person_id))
+
+
+@dataclass(frozen=True)
+class Access:
+    round: Round
+    me: Participant | None   # None: a lead who is not taking part (planning data only)
+    lead: bool
+
+    @property
+    def role(self) -> str | None:
+        return self.me.role if self.me else None
+
+
+def access(session, person: Person, round_id: int) -> Access | None:
+    """Participants see the round; the team's leads see its planning data; everyone else nothing."""
+    rnd = session.get(Round, round_id)
+    if rnd is None:
+        return None
+    me = participant(session, rnd.id, person.id)
+    lead = is_lead(session, person, rnd.team_id)
+    if me is None and not lead:
+        return None
+    return Access(rnd, me, lead)
+
+
+def team_members(session, team_id: int) -> list[Person]:
+    return list(session.scalars(select(Person).join(Membership, Membership.person_id == Person.id)
+                                .where(Membership.team_id == team_id).order_by(Person.name)))
+
+
+# Planning ----------------------------------------------------------------------------------------
+
+def settings(session, team_id: int) -> TeamSettings:
+    return session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id, case_retention_days=7,
+                                                              case_preview_hours=24)
+
+
+def validate_plan(session, team_id: int, plan: Plan, now: datetime) -> list[str]:
+    """Refuse what cannot work; return gentle warnings for what is merely unusual."""
+    members = {p.id for p in team_members(session, team_id)}
+    if methods.get(plan.method_key) is None:
+        raise PlanError("method", "unknown method")
+    if plan.starts_at < now - timedelta(minutes=5):
+        raise PlanError("starts_at", "past")
+    people = set(plan.participant_ids) | {plan.facilitator_id} | ({plan.presenter_id} if plan.presenter_id else set())
+    if not people <= members:
+        raise PlanError("participants", "not in team")
+    if plan.presenter_id and plan.presenter_id == plan.facilitator_id:
+        raise PlanError("presenter", "presenter is facilitator")
+    if any(not 1 <= m <= 180 for m in plan.minutes):
+        raise PlanError("minutes", "minutes")
+    warnings = []
+    if not NORM_MIN <= len(people) <= NORM_MAX:
+        warnings.append("size")
+    return warnings
+
+
+def plan_rounds(session, team_id: int, plan: Plan, created_by: Person) -> list[Round]:
+    """One round, or a series every N weeks on the same weekday and time.
+
+    Occurrences keep their wall-clock time in Amsterdam across daylight-saving changes: a round
+    at 14:00 stays at 14:00.
+    """
+    local = plan.starts_at.astimezone(AMSTERDAM).replace(tzinfo=None)
+    count = max(plan.repeat_count, 1) if plan.repeat_weeks > 0 else 1
+    starts = [(local + timedelta(weeks=plan.repeat_weeks * i)).replace(tzinfo=AMSTERDAM).astimezone(timezone.utc)
+              for i in range(count)]
+    series = None
+    if count > 1:
+        series = Series(team_id=team_id, every_weeks=plan.repeat_weeks, until=starts[-1],
+                        created_by_id=created_by.id)
+        session.add(series)
+        session.flush()
+    rounds = []
+    for start in starts:
+        rnd = Round(team_id=team_id, series_id=series.id if series else None, title=plan.title, starts_at=start,
+                    place=plan.place, video_url=plan.video_url, method_key=plan.method_key,
+                    minutes=list(plan.minutes), created_by_id=created_by.id, status=phases.PLANNED,
+                    phase_index=-1, version=0, revealed=[], extra_seconds=0)
+        for person_id, role in _roles(plan).items():
+            rnd.participants.append(Participant(person_id=person_id, role=role,
+                                                rsvp="yes" if person_id == created_by.id else None))
+        session.add(rnd)
+        rounds.append(rnd)
+    session.flush()
+    return rounds
+
+
+def _roles(plan: Plan) -> dict[int, str]:
+    roles = {pid: phases.PARTICIPANT for pid in plan.participant_ids}
+    roles[plan.facilitator_id] = phases.FACILITATOR
+    if plan.presenter_id:
+        roles[plan.presenter_id] = phases.PRESENTER
+    return roles
+
+
+def update_round(session, rnd: Round, plan: Plan) -> set[int]:
+    """Change a planned round; returns who is newly invited (for notifications)."""
+    if rnd.status != phases.PLANNED or rnd.cancelled_at:
+        raise PlanError("round", "not planned")
+    rnd.title, rnd.starts_at, rnd.place, rnd.video_url = plan.title, plan.starts_at, plan.place, plan.video_url
+    rnd.method_key, rnd.minutes = plan.method_key, list(plan.minutes)
+    roles = _roles(plan)
+    existing = {p.person_id: p for p in rnd.participants}
+    for person_id, p in existing.items():
+        if person_id not in roles:
+            rnd.participants.remove(p)
+    for person_id, role in roles.items():
+        if person_id in existing:
+            existing[person_id].role = role
+        else:
+            rnd.participants.append(Participant(person_id=person_id, role=role))
+    rnd.version += 1
+    session.flush()
+    return set(roles) - set(existing)
+
+
+def cancel_round(session, rnd: Round) -> None:
+    if rnd.status != phases.PLANNED:
+        raise PlanError("round", "not planned")
+    rnd.cancelled_at = utcnow()
+    rnd.version += 1
+
+
+def rsvp(session, rnd: Round, person_id: int, answer: str) -> None:
+    if answer not in ("yes", "no", "maybe"):
+        raise PlanError("rsvp", "answer")
+    p = participant(session, rnd.id, person_id)
+    if p is None:
+        raise PlanError("rsvp", "not invited")
+    p.rsvp = answer
+
+
+def save_template(session, team_id: int, name: str, method_key: str, minutes: list[int]) -> TeamTemplate:
+    template = session.scalar(select(TeamTemplate).where(TeamTemplate.team_id == team_id,
+                                                         TeamTemplate.name == name))
+    if template is None:
+        template = TeamTemplate(team_id=team_id, name=name)
+        session.add(template)
+    template.method_key, template.minutes = method_key, list(minutes)
+    session.flush()
+    return template
+
+
+def templates(session, team_id: int) -> list[TeamTemplate]:
+    return list(session.scalars(select(TeamTemplate).where(TeamTemplate.team_id == team_id)
+                                .order_by(TeamTemplate.name)))
+
+
+def upcoming(session, person_id: int, now: datetime, limit: int = 20) -> list[Round]:
+    return list(session.scalars(
+        select(Round).join(Participant).where(Participant.person_id == person_id,
+                                              Round.cancelled_at.is_(None), Round.status != phases.FINISHED,
+                                              Round.starts_at > now - timedelta(hours=4))
+        .order_by(Round.starts_at).limit(limit)))
+
+
+def past(session, person_id: int, now: datetime, limit: int = 20) -> list[Round]:
+    return list(session.scalars(
+        select(Round).join(Participant).where(Participant.person_id == person_id, Round.cancelled_at.is_(None),
+                                              (Round.status == phases.FINISHED) | (Round.starts_at <= now - timedelta(hours=4)))
+        .order_by(Round.starts_at.desc()).limit(limit)))
+
+
+# The case ----------------------------------------------------------------------------------------
+
+def case_readable_from(session, rnd: Round) -> datetime:
+    return rnd.starts_at - timedelta(hours=settings(session, rnd.team_id).case_preview_hours)
+
+
+def can_read_case(session, acc: Access, now: datetime) -> bool:
+    """The presenter always; other participants from the preview time on; leads who are not
+    participating never (planning data only)."""
+    if acc.me is None or acc.round.case_deleted_at:
+        return False
+    if acc.me.role == phases.PRESENTER:
+        return True
+    return now >= case_readable_from(session, acc.round) or acc.round.status != phases.PLANNED
+
+
+def save_case(session, rnd: Round, author_id: int, help_question: str, case_text: str) -> CaseText:
+    case = session.get(CaseText, rnd.id) or CaseText(round_id=rnd.id, author_id=author_id)
+    case.author_id, case.help_question, case.case_text = author_id, help_question, case_text
+    case.updated_at = utcnow()
+    session.add(case)
+    rnd.version += 1
+    return case
+
+
+def purge_cases(session, now: datetime) -> int:
+    """Delete case texts, questions and advice a team's retention days after their round.
+
+    What remains: the presenter's takeaway and actions, and each person's private learning
+    points (Reflection and Action rows), which are theirs.
+    """
+    done = 0
+    due = session.execute(
+        select(Round, func.coalesce(TeamSettings.case_retention_days, 7))
+        .outerjoin(TeamSettings, TeamSettings.team_id == Round.team_id)
+        .where(Round.case_deleted_at.is_(None), Round.starts_at < now)).all()
+    for rnd, days in due:
+        end = rnd.finished_at or rnd.starts_at
+        if end + timedelta(days=days) <= now:
+            session.execute(delete(CaseText).where(CaseText.round_id == rnd.id))
+            session.execute(delete(Contribution).where(Contribution.round_id == rnd.id))
+            rnd.case_deleted_at = now
+            done += 1
+    return done
+
+
+# After the round ---------------------------------------------------------------------------------
+
+def reflection(session, round_id: int, person_id: int) -> Reflection:
+    return session.get(Reflection, (round_id, person_id)) or Reflection(round_id=round_id, person_id=person_id)
+
+
+def save_reflection(session, acc: Access, *, takeaway: str | None, learning_point: str, score: int | None,
+                    comment: str, actions: list[str]) -> Reflection:
+    r = reflection(session, acc.round.id, acc.me.person_id)
+    if acc.role == phases.PRESENTER and takeaway is not None:
+        r.takeaway = takeaway
+        for text in actions:
+            if text.strip():
+                session.add(Action(round_id=acc.round.id, team_id=acc.round.team_id,
+                                   owner_id=acc.me.person_id, text=text.strip()[:500]))
+    r.learning_point, r.score, r.comment, r.updated_at = learning_point, score, comment, utcnow()
+    session.add(r)
+    session.flush()
+    return r
+
+
+def open_actions_before(session, rnd: Round) -> list[Action]:
+    """The open actions of the team's previous round: the look back this round opens with."""
+    previous = session.scalar(
+        select(Round.id).where(Round.team_id == rnd.team_id, Round.starts_at < rnd.starts_at,
+                               Round.cancelled_at.is_(None), Round.id != rnd.id)
+        .order_by(Round.starts_at.desc()).limit(1))
+    if previous is None:
+        return []
+    return list(session.scalars(select(Action).where(Action.round_id == previous, Action.done_at.is_(None))
+                                .order_by(Action.id)))
+
+
+def complete_action(session, action_id: int, person_id: int) -> Action | None:
+    action = session.get(Action, action_id)
+    if action is None or action.owner_id != person_id:
+        return None
+    action.done_at = action.done_at or utcnow()
+    return action
+
+
+# The lead's overview -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Overview:
+    upcoming: list
+    past: list
+    attendance: dict   # person name -> (rounds invited, said yes)
+    methods_used: dict  # method name -> count
+
+
+def overview(session, team_id: int, now: datetime) -> Overview:
+    """Counts only: never the content of a round."""
+    rounds = list(session.scalars(select(Round).where(Round.team_id == team_id, Round.cancelled_at.is_(None))
+                                  .order_by(Round.starts_at)))
+    attendance: dict[str, list[int]] = {}
+    used: dict[str, int] = {}
+    for rnd in rounds:
+        if rnd.starts_at <= now:
+            used[rnd.method_key] = used.get(rnd.method_key, 0) + 1
+            for p in rnd.participants:
+                counts = attendance.setdefault(p.person.name, [0, 0])
+                counts[0] += 1
+                counts[1] += p.rsvp == "yes"
+    return Overview(
+        upcoming=[r for r in rounds if r.starts_at > now],
+        past=[r for r in rounds if r.starts_at <= now][::-1],
+        attendance={k: tuple(v) for k, v in sorted(attendance.items())},
+        methods_used=used,
+    )
+
+
+def bump(session, round_id: int) -> None:
+    session.execute(update(Round).where(Round.id == round_id).values(version=Round.version + 1),
+                    execution_options={"synchronize_session": False})

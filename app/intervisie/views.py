@@ -1,0 +1,502 @@
+"""Intervisie views: plan, RSVP, prepare the case, the live round, reflection, calendar, overview."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+    stream_with_context, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
+
+from app.accounts import services as accounts
+from app.extensions import db
+from app.intervisie import calendar, live_round, methods, phases, recognisable, services
+from app.intervisie.forms import CaseForm, PlanForm, ReflectionForm
+from app.intervisie.models import CaseText, Round
+from app.intervisie.notifications import announce
+from app.models_base import utcnow
+
+bp = Blueprint("intervisie", __name__, url_prefix="/intervisie")
+
+
+def round_access(round_id: int) -> services.Access:
+    acc = services.access(db.session, current_user, round_id)
+    if acc is None:
+        abort(404)
+    return acc
+
+
+def as_participant(round_id: int) -> services.Access:
+    """Content of a round is for its participants only; a lead who is not taking part gets 404."""
+    acc = round_access(round_id)
+    if acc.me is None:
+        abort(404)
+    return acc
+
+
+def publish(rnd: Round) -> None:
+    """After the commit: tell every phone of this round that there is something new to fetch."""
+    current_app.extensions["live"].publish(f"round:{rnd.id}", str(rnd.version))
+
+
+# Overview for everyone ----------------------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def index():
+    now = utcnow()
+    lead_teams = [t for t in accounts.teams_of(db.session, current_user)
+                  if services.is_lead(db.session, current_user, t.id)]
+    return render_template("intervisie/index.html", upcoming=services.upcoming(db.session, current_user.id, now),
+                           past=services.past(db.session, current_user.id, now), lead_teams=lead_teams)
+
+
+# Planning --------------------------------------------------------------------------------------
+
+def lead_team(team_id: int):
+    team = accounts.team_for(db.session, current_user, team_id)
+    if team is None:
+        abort(404)
+    if not services.is_lead(db.session, current_user, team_id):
+        abort(403)
+    return team
+
+
+def fill_choices(form: PlanForm, team_id: int) -> None:
+    members = services.team_members(db.session, team_id)
+    form.participants.choices = [(p.id, p.name) for p in members]
+    form.facilitator.choices = [(p.id, p.name) for p in members]
+    form.presenter.choices = [(0, _("De groep kiest aan het begin"))] + [(p.id, p.name) for p in members]
+
+
+PLAN_MESSAGES = {
+    "past": ("date", "Kies een moment in de toekomst."),
+    "not in team": ("participants", "Kies deelnemers uit dit team."),
+    "presenter is facilitator": ("presenter", "De inbrenger kan niet ook gespreksleider zijn."),
+    "minutes": ("method", "Elke fase duurt 1 tot 180 minuten."),
+    "unknown method": ("method", "Kies een methode."),
+}
+
+
+def plan_from_form(form: PlanForm) -> services.Plan:
+    from zoneinfo import ZoneInfo
+    starts = datetime.combine(form.date.data, form.time.data, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    method = methods.get(form.method.data)
+    minutes = [request.form.get(f"minutes_{i}", type=int) or m for i, m in enumerate(method.default_minutes())]
+    participants = sorted(set(form.participants.data or []))
+    return services.Plan(
+        title=form.title.data, starts_at=starts, place=form.place.data or "", video_url=form.video_url.data or "",
+        method_key=method.key, minutes=minutes, participant_ids=participants, facilitator_id=form.facilitator.data,
+        presenter_id=form.presenter.data or None, repeat_weeks=form.repeat_weeks.data or 0,
+        repeat_count=form.repeat_count.data or 1)
+
+
+def apply_plan_error(form: PlanForm, exc: services.PlanError) -> None:
+    field, message = PLAN_MESSAGES.get(exc.message, ("title", "Dit klopt nog niet."))
+    getattr(form, field).errors = list(getattr(form, field).errors or []) + [_(message)]
+
+
+def render_plan(team, form, rnd=None, warnings=(), status=200):
+    method = methods.get(form.method.data) or methods.get(methods.DEFAULT)
+    minutes = rnd.minutes if rnd is not None and rnd.method_key == method.key else method.default_minutes()
+    return render_template("intervisie/plan.html", team=team, form=form, rnd=rnd, method=method, minutes=minutes,
+                           methods=methods.METHODS.values(), warnings=warnings,
+                           templates=services.templates(db.session, team.id)), status
+
+
+@bp.route("/teams/<int:team_id>/plan", methods=["GET", "POST"])
+@login_required
+def plan(team_id):
+    team = lead_team(team_id)
+    form = PlanForm()
+    fill_choices(form, team.id)
+    if request.method == "GET":
+        template_id = request.args.get("sjabloon", type=int)
+        form.facilitator.data = current_user.id
+        form.participants.data = [c[0] for c in form.participants.choices][:8]
+        tomorrow = utcnow() + timedelta(days=7)
+        form.date.data, form.time.data = tomorrow.date(), datetime.strptime("14:00", "%H:%M").time()
+        if template_id:
+            template = next((t for t in services.templates(db.session, team.id) if t.id == template_id), None)
+            if template:
+                form.method.data = template.method_key
+        return render_plan(team, form)
+    if request.form.get("preview"):  # the method changed: show its phases, keep everything typed
+        return render_plan(team, form)
+    if not form.validate_on_submit():
+        return render_plan(team, form, status=422)
+    plan_data = plan_from_form(form)
+    try:
+        warnings = services.validate_plan(db.session, team.id, plan_data, utcnow())
+    except services.PlanError as exc:
+        apply_plan_error(form, exc)
+        return render_plan(team, form, status=422)
+    if warnings and not request.form.get("confirm_size"):
+        return render_plan(team, form, warnings=warnings, status=422)
+    rounds = services.plan_rounds(db.session, team.id, plan_data, current_user)
+    if form.save_template.data:
+        services.save_template(db.session, team.id, form.save_template.data, plan_data.method_key, plan_data.minutes)
+    for rnd in rounds[:1]:
+        announce(db.session, rnd, "round_planned", exclude=current_user.id)
+    db.session.commit()
+    flash(_("Ronde gepland.") if len(rounds) == 1 else _("%(num)d rondes gepland.", num=len(rounds)), "success")
+    return redirect(url_for(".round_page", round_id=rounds[0].id))
+
+
+@bp.route("/rondes/<int:round_id>/wijzig", methods=["GET", "POST"])
+@login_required
+def edit(round_id):
+    acc = round_access(round_id)
+    if not acc.lead:
+        abort(403)
+    rnd = acc.round
+    team = lead_team(rnd.team_id)
+    if rnd.status != phases.PLANNED or rnd.cancelled_at:
+        abort(409)
+    form = PlanForm(obj=None)
+    fill_choices(form, team.id)
+    if request.method == "GET":
+        from zoneinfo import ZoneInfo
+        local = rnd.starts_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+        form.title.data, form.date.data, form.time.data = rnd.title, local.date(), local.time().replace(second=0)
+        form.place.data, form.video_url.data, form.method.data = rnd.place, rnd.video_url, rnd.method_key
+        form.participants.data = [p.person_id for p in rnd.participants]
+        form.facilitator.data = next((p.person_id for p in rnd.participants if p.role == phases.FACILITATOR), None)
+        form.presenter.data = next((p.person_id for p in rnd.participants if p.role == phases.PRESENTER), 0)
+        return render_plan(team, form, rnd=rnd)
+    if request.form.get("preview") or not form.validate_on_submit():
+        return render_plan(team, form, rnd=rnd, status=200 if request.form.get("preview") else 422)
+    plan_data = plan_from_form(form)
+    try:
+        services.validate_plan(db.session, team.id, plan_data, utcnow())
+        new_people = services.update_round(db.session, rnd, plan_data)
+    except services.PlanError as exc:
+        apply_plan_error(form, exc)
+        return render_plan(team, form, rnd=rnd, status=422)
+    announce(db.session, rnd, "round_changed", exclude=current_user.id, only_new=new_people)
+    db.session.commit()
+    publish(rnd)
+    flash(_("Wijziging opgeslagen."), "success")
+    return redirect(url_for(".round_page", round_id=rnd.id))
+
+
+@bp.post("/rondes/<int:round_id>/afgelasten")
+@login_required
+def cancel(round_id):
+    acc = round_access(round_id)
+    if not acc.lead:
+        abort(403)
+    try:
+        services.cancel_round(db.session, acc.round)
+    except services.PlanError:
+        abort(409)
+    announce(db.session, acc.round, "round_cancelled", exclude=current_user.id)
+    db.session.commit()
+    publish(acc.round)
+    flash(_("De ronde is afgelast. De deelnemers krijgen bericht."), "info")
+    return redirect(url_for(".index"))
+
+
+# The round page, RSVP, the case ------------------------------------------------------------------
+
+@bp.get("/rondes/<int:round_id>")
+@login_required
+def round_page(round_id):
+    acc = round_access(round_id)
+    now = utcnow()
+    rnd = acc.round
+    case = db.session.get(CaseText, rnd.id) if services.can_read_case(db.session, acc, now) else None
+    return render_template(
+        "intervisie/round.html", acc=acc, rnd=rnd, method=methods.get(rnd.method_key), case=case,
+        readable_from=services.case_readable_from(db.session, rnd),
+        actions=services.open_actions_before(db.session, rnd) if acc.me else [],
+        people=sorted(rnd.participants, key=lambda p: (p.role != phases.FACILITATOR, p.role != phases.PRESENTER,
+                                                        p.person.name)),
+        warn_size=not services.NORM_MIN <= len(rnd.participants) <= services.NORM_MAX,
+        live_soon=rnd.status == phases.LIVE or (rnd.status == phases.PLANNED and not rnd.cancelled_at
+                                                 and rnd.starts_at - now < timedelta(hours=2)),
+    )
+
+
+@bp.post("/rondes/<int:round_id>/rsvp")
+@login_required
+def answer(round_id):
+    acc = as_participant(round_id)
+    try:
+        services.rsvp(db.session, acc.round, current_user.id, request.form.get("antwoord", ""))
+    except services.PlanError:
+        abort(400)
+    db.session.commit()
+    if request.headers.get("HX-Request"):
+        return render_block("intervisie/round.html", "rsvp", acc=services.access(db.session, current_user, round_id),
+                            rnd=acc.round)
+    return redirect(url_for(".round_page", round_id=round_id))
+
+
+@bp.route("/rondes/<int:round_id>/casus", methods=["GET", "POST"])
+@login_required
+def case(round_id):
+    acc = as_participant(round_id)
+    if acc.role != phases.PRESENTER or acc.round.case_deleted_at:
+        abort(404 if acc.round.case_deleted_at else 403)
+    existing = db.session.get(CaseText, round_id)
+    form = CaseForm(obj=existing if request.method == "GET" else None)
+    findings = []
+    if form.validate_on_submit():
+        findings = recognisable.check(f"{form.help_question.data}\n{form.case_text.data}")
+        if not findings or form.accept_risk.data:
+            services.save_case(db.session, acc.round, current_user.id, form.help_question.data, form.case_text.data)
+            db.session.commit()
+            publish(acc.round)
+            flash(_("Je casus is bewaard."), "success")
+            return redirect(url_for(".round_page", round_id=round_id))
+    status = 422 if form.errors or findings else 200
+    return render_template("intervisie/case.html", acc=acc, rnd=acc.round, form=form, findings=findings,
+                           labels=recognisable.KIND_LABELS_NL), status
+
+
+# The live round ----------------------------------------------------------------------------------
+
+def render_live(acc: services.Access, *, fragment: bool = False, status: int = 200, error: str | None = None):
+    now = utcnow()
+    lv = live_round.view(db.session, acc, now)
+    context = dict(acc=acc, rnd=acc.round, lv=lv, error=error,
+                   actions=services.open_actions_before(db.session, acc.round),
+                   case=db.session.get(CaseText, acc.round.id) if services.can_read_case(db.session, acc, now) else None,
+                   participants=[p for p in acc.round.participants if p.role != phases.FACILITATOR])
+    if fragment:
+        response = Response(render_block("intervisie/live.html", "state", **context), status)
+    else:
+        response = Response(render_template("intervisie/live.html", **context), status)
+    response.headers["X-Round-Version"] = str(lv.version)
+    return response
+
+
+@bp.get("/rondes/<int:round_id>/live")
+@login_required
+def live(round_id):
+    acc = as_participant(round_id)
+    if acc.round.cancelled_at:
+        return redirect(url_for(".round_page", round_id=round_id))
+    return render_live(acc)
+
+
+@bp.get("/rondes/<int:round_id>/live/stand")
+@login_required
+def live_state(round_id):
+    """The part of the live page that changes; a version that is still current answers 304."""
+    acc = as_participant(round_id)
+    if request.args.get("v") == str(acc.round.version) and request.headers.get("X-Poll"):
+        return Response(status=304)
+    return render_live(acc, fragment=True)
+
+
+@bp.get("/rondes/<int:round_id>/live/stream")
+@login_required
+def live_stream(round_id):
+    """Server-sent events: "changed" with the round's version. Phones then fetch the state."""
+    acc = as_participant(round_id)
+    channel = f"round:{round_id}"
+    version = acc.round.version
+    broker = current_app.extensions["live"]
+    db.session.remove()  # hold no database connection while the stream is open
+    heartbeat = current_app.config.get("LIVE_HEARTBEAT", 15)
+
+    def events():
+        with broker.subscribe(channel) as subscription:
+            yield "retry: 1000\n\n"
+            # A phone that reconnects catches up at once: it always hears the current version.
+            yield f"event: changed\nid: {version}\ndata: {version}\n\n"
+            while True:
+                message = subscription.get(timeout=heartbeat)
+                yield f"event: changed\nid: {message}\ndata: {message}\n\n" if message else ": ping\n\n"
+
+    response = Response(stream_with_context(events()), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache, no-transform"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def live_action(round_id, operation):
+    """Run one change on the live round; a phase that moved meanwhile is a gentle message."""
+    acc = as_participant(round_id)
+    error = None
+    status = 200
+    try:
+        operation(acc)
+        db.session.commit()
+        db.session.refresh(acc.round)
+        publish(acc.round)
+    except phases.PhaseConflict:
+        db.session.rollback()
+        error, status = _("De ronde was al verder. Je ziet nu de actuele fase."), 409
+    except phases.NotAllowed:
+        db.session.rollback()
+        error, status = _("Dat kan nu niet in deze fase."), 403
+    except ValueError:
+        db.session.rollback()
+        error, status = _("Dat klopt niet helemaal. Probeer het opnieuw."), 400
+    acc = as_participant(round_id)
+    if request.headers.get("HX-Request"):
+        return render_live(acc, fragment=True, status=status, error=error)
+    if error:
+        flash(error, "error")
+    return redirect(url_for(".live", round_id=round_id))
+
+
+def expected() -> int:
+    value = request.form.get("fase", type=int)
+    if value is None:
+        abort(400)
+    return value
+
+
+@bp.post("/rondes/<int:round_id>/live/start")
+@login_required
+def live_start(round_id):
+    presenter = request.form.get("inbrenger", type=int)
+    return live_action(round_id, lambda acc: live_round.start(db.session, acc, utcnow(), presenter)
+                       or announce(db.session, acc.round, "round_started", exclude=current_user.id))
+
+
+@bp.post("/rondes/<int:round_id>/live/volgende")
+@login_required
+def live_next(round_id):
+    return live_action(round_id, lambda acc: live_round.move(db.session, acc, "next", expected(), utcnow()))
+
+
+@bp.post("/rondes/<int:round_id>/live/terug")
+@login_required
+def live_back(round_id):
+    return live_action(round_id, lambda acc: live_round.move(db.session, acc, "back", expected(), utcnow()))
+
+
+@bp.post("/rondes/<int:round_id>/live/verleng")
+@login_required
+def live_extend(round_id):
+    minutes = request.form.get("minuten", type=int) or 0
+    return live_action(round_id, lambda acc: live_round.extend(db.session, acc, expected(), minutes, utcnow()))
+
+
+@bp.post("/rondes/<int:round_id>/live/toon")
+@login_required
+def live_reveal(round_id):
+    return live_action(round_id, lambda acc: live_round.reveal(db.session, acc, expected(), utcnow()))
+
+
+@bp.post("/rondes/<int:round_id>/live/bijdragen")
+@login_required
+def live_post(round_id):
+    text = (request.form.get("tekst") or "").strip()
+    if not text:
+        acc = as_participant(round_id)
+        if request.headers.get("HX-Request"):
+            return render_live(acc, fragment=True, status=422, error=_("Typ eerst je vraag of advies."))
+        return redirect(url_for(".live", round_id=round_id))
+    return live_action(round_id, lambda acc: live_round.post(db.session, acc, text, expected(), utcnow()))
+
+
+@bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/waardeer")
+@login_required
+def live_rate(round_id, item_id):
+    rating = request.form.get("waardering") or None
+    return live_action(round_id, lambda acc: live_round.rate(db.session, acc, item_id, rating))
+
+
+@bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/helpt")
+@login_required
+def live_helpful(round_id, item_id):
+    helpful = request.form.get("helpt") == "1"
+    return live_action(round_id, lambda acc: live_round.mark_helpful(db.session, acc, item_id, helpful))
+
+
+@bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/verberg")
+@login_required
+def live_hide(round_id, item_id):
+    return live_action(round_id, lambda acc: live_round.hide(db.session, acc, item_id))
+
+
+# After the round ---------------------------------------------------------------------------------
+
+@bp.route("/rondes/<int:round_id>/reflectie", methods=["GET", "POST"])
+@login_required
+def reflect(round_id):
+    acc = as_participant(round_id)
+    mine = services.reflection(db.session, round_id, current_user.id)
+    form = ReflectionForm(obj=mine if request.method == "GET" else None)
+    if form.validate_on_submit():
+        services.save_reflection(
+            db.session, acc, takeaway=form.takeaway.data if acc.role == phases.PRESENTER else None,
+            learning_point=form.learning_point.data or "", score=form.score.data, comment=form.comment.data or "",
+            actions=[form.action_1.data or "", form.action_2.data or ""] if acc.role == phases.PRESENTER else [])
+        db.session.commit()
+        flash(_("Dank je. Je reflectie is bewaard."), "success")
+        return redirect(url_for(".round_page", round_id=round_id))
+    return render_template("intervisie/reflection.html", acc=acc, rnd=acc.round, form=form), 422 if form.errors else 200
+
+
+@bp.post("/acties/<int:action_id>/klaar")
+@login_required
+def action_done(action_id):
+    action = services.complete_action(db.session, action_id, current_user.id)
+    if action is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Actie afgevinkt. Goed gedaan!"), "success")
+    return redirect(request.form.get("terug") if (request.form.get("terug") or "").startswith("/intervisie/")
+                    else url_for(".index"))
+
+
+# Calendar and the lead's overview ----------------------------------------------------------------
+
+@bp.get("/rondes/<int:round_id>.ics")
+@login_required
+def round_ics(round_id):
+    acc = round_access(round_id)
+    body = calendar.feed([acc.round], current_app.config["APP_URL"], name=acc.round.title)
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="intervisie-{round_id}.ics"'})
+
+
+@bp.route("/agenda", methods=["GET", "POST"])
+@login_required
+def calendar_settings():
+    url = None
+    if request.method == "POST":
+        token = calendar.new_feed(db.session, current_user.id)
+        db.session.commit()
+        url = f"{current_app.config['APP_URL']}{url_for('.calendar_feed', token=token)}"
+    return render_template("intervisie/agenda.html", url=url,
+                           has_feed=calendar.has_feed(db.session, current_user.id))
+
+
+@bp.post("/agenda/intrekken")
+@login_required
+def calendar_revoke():
+    calendar.revoke(db.session, current_user.id)
+    db.session.commit()
+    flash(_("Je agendalink werkt niet meer."), "info")
+    return redirect(url_for(".calendar_settings"))
+
+
+@bp.get("/agenda/<token>.ics")
+def calendar_feed(token):
+    """The private feed: no sign-in (calendar apps cannot), the unguessable token is the key."""
+    person_id = calendar.person_for(db.session, token)
+    if person_id is None:
+        abort(404)
+    rounds = calendar.rounds_for(db.session, person_id)
+    return Response(calendar.feed(rounds, current_app.config["APP_URL"], name="Leerkring"),
+                    mimetype="text/calendar")
+
+
+@bp.get("/teams/<int:team_id>/overzicht")
+@login_required
+def team_overview(team_id):
+    team = lead_team(team_id)
+    data = services.overview(db.session, team.id, utcnow())
+    return render_template("intervisie/overview.html", team=team, data=data,
+                           method_names={k: m.name for k, m in methods.METHODS.items()})

@@ -1,0 +1,185 @@
+"""Live events: tell open phones "round N changed, version V" so they fetch the new state.
+
+Events carry no state; the database is the truth. A missed event therefore costs nothing lasting:
+a phone fetches the full state whenever its stream (re)connects, and the next event catches it up.
+That is why the brokers below are fire-and-forget and keep no history.
+
+- LocalBroker: one process (the embedded default); channel -> set of queues, behind a lock.
+- RedisBroker: several processes (REDIS_URL set) share events through Redis pub/sub. Each process
+  holds ONE pub/sub connection, owned by one daemon listener thread that fans incoming messages out
+  to the local queues; request threads (one per open stream under gunicorn gthread) never touch it.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from typing import Protocol
+
+PREFIX = "leerkring:"
+log = logging.getLogger(__name__)
+
+
+class Subscription:
+    """Messages of one channel for one reader (one open stream)."""
+
+    def __init__(self, hub: _Hub, channel: str) -> None:
+        self.channel, self._hub, self._queue = channel, hub, queue.SimpleQueue()
+        self._closed = False
+
+    def get(self, timeout: float) -> str | None:
+        """The next message, or None when none arrived within `timeout` seconds."""
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._hub._remove(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Broker(Protocol):
+    def publish(self, channel: str, message: str) -> None: ...
+    def subscribe(self, channel: str) -> Subscription: ...
+    def close(self) -> None: ...
+
+
+class _Hub:
+    """The local fan-out both brokers share: channel -> subscriptions, guarded by a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subs: dict[str, set[Subscription]] = {}
+
+    def _add(self, channel: str) -> Subscription:
+        sub = Subscription(self, channel)
+        with self._lock:
+            self._subs.setdefault(channel, set()).add(sub)
+        return sub
+
+    def _remove(self, sub: Subscription) -> None:
+        with self._lock:
+            subs = self._subs.get(sub.channel, set())
+            subs.discard(sub)
+            if not subs:
+                self._subs.pop(sub.channel, None)
+
+    def _deliver(self, channel: str, message: str) -> None:
+        with self._lock:
+            subs = list(self._subs.get(channel, ()))
+        for sub in subs:
+            sub._queue.put(message)
+
+
+class LocalBroker(_Hub):
+    """In-process broker: enough when one process serves every stream."""
+
+    def publish(self, channel: str, message: str) -> None:
+        self._deliver(channel, message)
+
+    def subscribe(self, channel: str) -> Subscription:
+        return self._add(channel)
+
+    def close(self) -> None:
+        pass
+
+
+class RedisBroker(_Hub):
+    """Redis pub/sub broker with one shared pub/sub connection per process.
+
+    Thread safety: a redis-py PubSub object must never be used by two threads at once, so only the
+    listener thread touches it. Request threads just add or remove local subscriptions (under
+    self._lock); on every loop turn the listener reconciles the channels it has SUBSCRIBEd in Redis
+    with the channels that have local subscribers, then waits in get_message() for at most POLL
+    seconds. No command queue is needed, and after a reconnect the same reconciliation re-subscribes
+    everything still wanted. subscribe() waits until Redis confirmed the SUBSCRIBE, so a reader who
+    then loads the state from the database cannot miss a change made after that.
+    """
+
+    POLL = 0.1  # bounds how long a (un)subscribe waits for the listener; idle cost is ~10 wakeups/s
+    READY_TIMEOUT = 2.0  # don't hold a request hostage when Redis is down: the phone catches up later
+
+    def __init__(self, url: str, prefix: str = PREFIX) -> None:
+        import redis
+
+        super().__init__()
+        self._redis = redis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+        self._prefix = prefix
+        self._ready: dict[str, threading.Event] = {}  # channel -> Redis confirmed our SUBSCRIBE
+        self._stop = threading.Event()
+        self._listener: threading.Thread | None = None
+        self.pubsub = None  # the one PubSub; only the listener thread uses it
+
+    def publish(self, channel: str, message: str) -> None:
+        self._redis.publish(self._prefix + channel, message)
+
+    def subscribe(self, channel: str) -> Subscription:
+        sub = self._add(channel)
+        with self._lock:
+            ready = self._ready.setdefault(channel, threading.Event())
+            if self._listener is None:  # started lazily: threads don't survive a fork (gunicorn)
+                self._listener = threading.Thread(target=self._listen, name="live-listener", daemon=True)
+                self._listener.start()
+        ready.wait(self.READY_TIMEOUT)
+        return sub
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.join(timeout=5)
+        self._redis.close()
+
+    def _listen(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            pubsub, sent, confirmed = self._redis.pubsub(), set(), set()
+            self.pubsub = pubsub
+            with self._lock:  # a fresh connection has confirmed nothing yet
+                for ready in self._ready.values():
+                    ready.clear()
+            try:
+                while not self._stop.is_set():
+                    self._reconcile(pubsub, sent, confirmed)
+                    msg = pubsub.get_message(timeout=self.POLL)  # after any message: reconcile again
+                    if msg is None:
+                        continue
+                    backoff = 0.5
+                    channel = msg["channel"].removeprefix(self._prefix)
+                    if msg["type"] == "message":
+                        self._deliver(channel, msg["data"])
+                    elif msg["type"] == "subscribe" and channel in sent:
+                        confirmed.add(channel)
+            except Exception:  # Redis went away (or worse): start over with a fresh connection
+                log.warning("live: Redis pub/sub failed; reconnecting in %.1fs", backoff, exc_info=True)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                pubsub.close()
+
+    def _reconcile(self, pubsub, sent: set[str], confirmed: set[str]) -> None:
+        with self._lock:
+            wanted = set(self._subs)
+            for channel in set(self._ready) - wanted:
+                del self._ready[channel]
+            for channel in wanted & confirmed:
+                self._ready.setdefault(channel, threading.Event()).set()
+        if new := wanted - sent:
+            pubsub.subscribe(*(self._prefix + c for c in new))
+            sent |= new
+        if gone := sent - wanted:
+            pubsub.unsubscribe(*(self._prefix + c for c in gone))
+            sent -= gone
+            confirmed -= gone
+
+
+def broker_for(redis_url: str | None) -> Broker:
+    """RedisBroker when a Redis URL is configured, else the in-process LocalBroker."""
+    return RedisBroker(redis_url) if redis_url else LocalBroker()

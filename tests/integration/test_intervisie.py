@@ -1,0 +1,360 @@
+"""Intervisie through Flask's test client: planning, RSVP, access, the case, the live round,
+reflection, retention, calendar feeds and the lead's overview."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.intervisie import notifications, services
+from app.intervisie.models import Action, CaseText, Contribution, Participant, Round
+from app.notify.models import Notification
+from conftest import csrf_token
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture
+def team(make_team, make_person):
+    """Wijkteam Noord: a lead and five colleagues."""
+    t = make_team("Wijkteam Noord")
+    people = {"lead": make_person(t, role="lead", name="Marieke de Vries")}
+    for key, name in [("sanne", "Sanne Bakker"), ("daan", "Daan Visser"), ("fatima", "Fatima Ouali"),
+                      ("joris", "Joris Hendriks"), ("youssef", "Youssef El Amrani")]:
+        people[key] = make_person(t, name=name)
+    return t, people
+
+
+def plan_form(people, **overrides):
+    day = (datetime.now(AMS) + timedelta(days=7)).date()
+    data = {"title": "Intervisie november", "date": day.isoformat(), "time": "14:00", "place": "Kamer 2.14",
+            "video_url": "", "method": "incident", "facilitator": str(people["lead"].id),
+            "presenter": str(people["sanne"].id), "repeat_weeks": "0", "repeat_count": "1",
+            "participants": [str(people[k].id) for k in ("lead", "sanne", "daan", "fatima", "joris")]}
+    data.update(overrides)
+    return data
+
+
+def plan(app, client, team_id, people, **overrides):
+    token = csrf_token(client, f"/intervisie/teams/{team_id}/plan")
+    response = client.post(f"/intervisie/teams/{team_id}/plan", data={**plan_form(people, **overrides), "csrf_token": token})
+    return response
+
+
+def planned_round(app, client, team_id, people, **overrides) -> int:
+    response = plan(app, client, team_id, people, **overrides)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return int(re.search(r"/rondes/(\d+)", response.headers["Location"]).group(1))
+
+
+def as_(app, login, person):
+    return login(person, on=app.test_client())
+
+
+def post(client, path, data=None, htmx=True):
+    token = csrf_token(client, "/intervisie/")
+    headers = {"X-CSRFToken": token}
+    if htmx:
+        headers["HX-Request"] = "true"
+    return client.post(path, data=data or {}, headers=headers)
+
+
+def test_lead_plans_a_round_and_participants_are_told(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    with app.app_context():
+        rnd = db.session.get(Round, round_id)
+        assert rnd.starts_at.astimezone(AMS).strftime("%H:%M") == "14:00"
+        roles = {p.person_id: p.role for p in rnd.participants}
+        assert roles[people["lead"].id] == "facilitator" and roles[people["sanne"].id] == "presenter"
+        told = db.session.scalars(select(Notification.person_id).where(Notification.kind == "round_planned")).all()
+        assert sorted(told) == sorted(people[k].id for k in ("sanne", "daan", "fatima", "joris"))
+    daan = as_(app, login, people["daan"])
+    page = daan.get(f"/intervisie/rondes/{round_id}").get_data(as_text=True)
+    assert "Intervisie november" in page and "Kom je?" in page and "Kamer 2.14" in page
+
+
+def test_plan_errors_keep_input_and_warn_about_group_size(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    past = plan(app, lead, t.id, people, date="2020-01-01")
+    assert past.status_code == 422 and "Kies een moment in de toekomst." in past.get_data(as_text=True)
+    assert 'value="Kamer 2.14"' in past.get_data(as_text=True)
+    same = plan(app, lead, t.id, people, presenter=str(people["lead"].id))
+    assert same.status_code == 422 and "niet ook gespreksleider" in same.get_data(as_text=True)
+    small = plan(app, lead, t.id, people, participants=[str(people["lead"].id), str(people["sanne"].id)])
+    assert small.status_code == 422 and "meestal 4 tot 8" in small.get_data(as_text=True)
+    confirmed = plan(app, lead, t.id, people, participants=[str(people["lead"].id), str(people["sanne"].id)],
+                     confirm_size="1")
+    assert confirmed.status_code == 302
+    bad_time = plan(app, lead, t.id, people, time="25:00")
+    assert bad_time.status_code == 422 and "Kies een tijd" in bad_time.get_data(as_text=True)
+
+
+def test_member_cannot_plan_and_outsiders_get_404(app, team, make_team, make_person, login):
+    t, people = team
+    assert login(people["daan"]).get(f"/intervisie/teams/{t.id}/plan").status_code == 403
+    outsider = as_(app, login, make_person(make_team("Ander team"), role="lead"))
+    assert outsider.get(f"/intervisie/teams/{t.id}/plan").status_code == 404
+
+
+def test_repeating_rounds_keep_their_local_time_across_dst(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    # 4 weekly rounds spanning the end of summer time would be in the past now; use next year's March.
+    planned_round(app, lead, t.id, people, date="2027-03-09", repeat_weeks="2", repeat_count="3")
+    with app.app_context():
+        rounds = db.session.scalars(select(Round).order_by(Round.starts_at)).all()
+        assert len(rounds) == 3 and rounds[0].series_id == rounds[2].series_id is not None
+        assert [r.starts_at.astimezone(AMS).strftime("%a %H:%M") for r in rounds] == ["Tue 14:00"] * 3
+        assert rounds[2].starts_at.astimezone(AMS).utcoffset() != rounds[0].starts_at.astimezone(AMS).utcoffset()
+
+
+def test_rsvp_and_what_the_lead_sees(app, team, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    daan = as_(app, login, people["daan"])
+    response = post(daan, f"/intervisie/rondes/{round_id}/rsvp", {"antwoord": "maybe"})
+    assert response.status_code == 200 and 'aria-pressed="true"' in response.get_data(as_text=True)
+    assert post(daan, f"/intervisie/rondes/{round_id}/rsvp", {"antwoord": "misschien"}).status_code == 400
+    page = as_(app, login, people["lead"]).get(f"/intervisie/rondes/{round_id}").get_data(as_text=True)
+    assert "Daan Visser" in page and "misschien" in page
+
+
+def test_only_participants_see_a_round_and_leads_only_its_planning(app, team, make_person, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people, facilitator=str(people["joris"].id),
+                             participants=[str(people[k].id) for k in ("sanne", "daan", "fatima", "joris")])
+    youssef = as_(app, login, people["youssef"])  # same team, not invited
+    assert youssef.get(f"/intervisie/rondes/{round_id}").status_code == 404
+    assert youssef.get(f"/intervisie/rondes/{round_id}/live").status_code == 404
+    lead = as_(app, login, people["lead"])  # lead, not taking part
+    assert lead.get(f"/intervisie/rondes/{round_id}").status_code == 200
+    for path in ("live", "live/stand", "reflectie", "casus"):
+        assert lead.get(f"/intervisie/rondes/{round_id}/{path}").status_code == 404, path
+
+
+def test_case_editor_warns_about_recognisable_details_and_keeps_the_text(app, team, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    sanne = as_(app, login, people["sanne"])
+    token = csrf_token(sanne, f"/intervisie/rondes/{round_id}/casus")
+    text = "Moeder belde over haar zoon Daan. Zijn BSN 111222333 stond in de brief."
+    warned = sanne.post(f"/intervisie/rondes/{round_id}/casus",
+                        data={"help_question": "Hoe houd ik de regie?", "case_text": text, "csrf_token": token})
+    page = warned.get_data(as_text=True)
+    assert warned.status_code == 422 and "Is iemand hierdoor herkenbaar?" in page
+    assert "111222333" in page and "een BSN" in page and "Daan" in page
+    assert text in page  # nothing typed is lost
+    with app.app_context():
+        assert db.session.get(CaseText, round_id) is None
+    saved = sanne.post(f"/intervisie/rondes/{round_id}/casus", data={
+        "help_question": "Hoe houd ik de regie?", "case_text": text, "accept_risk": "y", "csrf_token": token})
+    assert saved.status_code == 302
+    # The other participants read it only from the preview time (24 hours before) on.
+    daan = as_(app, login, people["daan"])
+    assert "Hoe houd ik de regie?" not in daan.get(f"/intervisie/rondes/{round_id}").get_data(as_text=True)
+    with app.app_context():
+        rnd = db.session.get(Round, round_id)
+        rnd.starts_at = datetime.now(timezone.utc) + timedelta(hours=2)
+        db.session.commit()
+    assert "Hoe houd ik de regie?" in daan.get(f"/intervisie/rondes/{round_id}").get_data(as_text=True)
+    # Only the presenter edits the case.
+    assert daan.get(f"/intervisie/rondes/{round_id}/casus").status_code == 403
+
+
+def live_phase(client, round_id) -> int:
+    html = client.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    match = re.search(r'name="fase" value="(-?\d+)"', html)
+    return int(match.group(1)) if match else None
+
+
+def test_live_round_phases_questions_ratings_and_the_guard(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    sanne, daan = as_(app, login, people["sanne"]), as_(app, login, people["daan"])
+    subscription = app.extensions["live"].subscribe(f"round:{round_id}")
+
+    assert "Wacht even" in daan.get(f"/intervisie/rondes/{round_id}/live").get_data(as_text=True)
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/start").status_code == 403
+    started = post(lead, f"/intervisie/rondes/{round_id}/live/start")
+    assert started.status_code == 200 and "Situatie en hulpvraag" in started.get_data(as_text=True)
+    assert subscription.get(timeout=1) is not None  # phones are told
+    page = daan.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    assert "Situatie en hulpvraag" in page and "Luister. Nog geen vragen." in page
+    assert "Vertel je situatie" in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    with app.app_context():
+        told = db.session.scalars(select(Notification).where(Notification.kind == "round_started")).all()
+        assert len(told) == 4 and told[0].url == f"/intervisie/rondes/{round_id}/live"
+
+    # Two presses of "next" on the same phase move the round once.
+    first = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0})
+    second = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0})
+    assert first.status_code == 200 and second.status_code == 409
+    assert "De ronde was al verder" in second.get_data(as_text=True)
+    assert live_phase(daan, round_id) == 1  # "Vragen in stilte"
+
+    # Written in silence: hidden from the others until revealed.
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": "Wat deed je toen?"}).status_code == 200
+    assert post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": "x"}).status_code == 403
+    assert "Wat deed je toen?" in daan.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    assert "Wat deed je toen?" not in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"fase": 1})
+    assert "Wat deed je toen?" in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+
+    # Clarifying questions appear for everyone; the presenter rates them.
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 1})
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 2, "tekst": "Wie was er nog bij?"})
+    with app.app_context():
+        item = db.session.scalar(select(Contribution).where(Contribution.text == "Wie was er nog bij?"))
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen/{item.id}/waardeer", {"waardering": "warm"}).status_code == 403
+    rated = post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen/{item.id}/waardeer", {"waardering": "warm"})
+    assert rated.status_code == 200
+    assert "rating-warm" in daan.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+
+    # The facilitator hides an item that should not be there.
+    post(lead, f"/intervisie/rondes/{round_id}/live/bijdragen/{item.id}/verberg")
+    assert "Wie was er nog bij?" not in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+
+    # Advice: the presenter only listens.
+    for expected in (2, 3):
+        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": expected})
+    assert "Luister alleen" in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    assert post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 4, "tekst": "x"}).status_code == 403
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 4, "tekst": "Bel de school morgen."})
+    # A post for a phase that is over is refused, not misfiled.
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 3, "tekst": "te laat"}).status_code == 409
+    # Extending time, going back and finishing.
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/verleng", {"fase": 4, "minuten": 5}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/verleng", {"fase": 4, "minuten": 500}).status_code == 400
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 4})
+    finished = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 5})
+    assert "De ronde is klaar" in finished.get_data(as_text=True)
+    subscription.close()
+
+
+def test_group_chooses_the_presenter_at_the_start(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people, presenter="0")
+    assert "Wie brengt in?" in lead.get(f"/intervisie/rondes/{round_id}/live").get_data(as_text=True)
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["lead"].id)}).status_code == 403
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["daan"].id)}).status_code == 200
+    with app.app_context():
+        assert db.session.get(Participant, (round_id, people["daan"].id)).role == "presenter"
+
+
+def test_reflection_actions_come_back_and_learning_points_stay_private(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    first = planned_round(app, lead, t.id, people)
+    second = planned_round(app, lead, t.id, people, date=(datetime.now(AMS) + timedelta(days=30)).date().isoformat())
+    sanne, daan = as_(app, login, people["sanne"]), as_(app, login, people["daan"])
+    token = csrf_token(sanne, f"/intervisie/rondes/{first}/reflectie")
+    saved = sanne.post(f"/intervisie/rondes/{first}/reflectie", data={
+        "csrf_token": token, "takeaway": "Ik ga eerder om hulp vragen.", "action_1": "Casus bespreken met gedragswetenschapper",
+        "learning_point": "Ik wil het te snel oplossen.", "score": "4"})
+    assert saved.status_code == 302
+    token = csrf_token(daan, f"/intervisie/rondes/{first}/reflectie")
+    bad = daan.post(f"/intervisie/rondes/{first}/reflectie", data={"csrf_token": token, "learning_point": "x", "score": "9"})
+    assert bad.status_code == 422
+    daan.post(f"/intervisie/rondes/{first}/reflectie", data={"csrf_token": token, "learning_point": "Daans eigen leerpunt",
+                                                              "takeaway": "poging", "action_1": "mag niet", "score": "3"})
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Action.id))) == 1  # only the presenter gives actions
+    # Daan's learning point is his alone.
+    assert "Daans eigen leerpunt" in daan.get(f"/intervisie/rondes/{first}/reflectie").get_data(as_text=True)
+    for other in (sanne, lead):
+        assert "Daans eigen leerpunt" not in other.get(f"/intervisie/rondes/{first}/reflectie").get_data(as_text=True)
+    # The next round opens with a look back at the open action.
+    assert "Casus bespreken met gedragswetenschapper" in daan.get(f"/intervisie/rondes/{second}").get_data(as_text=True)
+
+
+def test_case_text_is_deleted_after_the_retention_days_and_learning_remains(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    with app.app_context():
+        rnd = db.session.get(Round, round_id)
+        db.session.add(CaseText(round_id=round_id, author_id=people["sanne"].id, help_question="Hoe?", case_text="Casus"))
+        db.session.add(Contribution(round_id=round_id, phase_index=2, kind="question", author_id=people["daan"].id, text="Vraag"))
+        db.session.add(Action(round_id=round_id, team_id=t.id, owner_id=people["sanne"].id, text="Actie blijft"))
+        rnd.starts_at = datetime.now(timezone.utc) - timedelta(days=6)
+        db.session.commit()
+        assert services.purge_cases(db.session, datetime.now(timezone.utc)) == 0  # day 6 of 7
+        assert services.purge_cases(db.session, datetime.now(timezone.utc) + timedelta(days=1, minutes=1)) == 1
+        db.session.commit()
+        assert db.session.get(CaseText, round_id) is None
+        assert db.session.scalar(select(func.count(Contribution.id))) == 0
+        assert db.session.scalar(select(Action.text)) == "Actie blijft"
+    assert "verwijderd" in as_(app, login, people["sanne"]).get(f"/intervisie/rondes/{round_id}").get_data(as_text=True)
+
+
+def test_calendar_feed_and_round_download(app, team, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people, place="Kamer 2.14")
+    daan = as_(app, login, people["daan"])
+    ics = daan.get(f"/intervisie/rondes/{round_id}.ics")
+    assert ics.mimetype == "text/calendar"
+    [event] = Calendar.from_ical(ics.data).walk("VEVENT")
+    assert str(event["summary"]) == "Intervisie november" and str(event["location"]) == "Kamer 2.14"
+    assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=48)
+    page = post(daan, "/intervisie/agenda", htmx=False).get_data(as_text=True)
+    url = re.search(r'readonly value="http://localhost(/intervisie/agenda/[^"]+\.ics)"', page).group(1)
+    feed = app.test_client().get(url)  # a calendar app has no session
+    assert feed.status_code == 200
+    assert [str(e["summary"]) for e in Calendar.from_ical(feed.data).walk("VEVENT")] == ["Intervisie november"]
+    assert "Casus" not in feed.get_data(as_text=True)
+    post(daan, "/intervisie/agenda/intrekken", htmx=False)
+    assert app.test_client().get(url).status_code == 404
+
+
+def test_cancel_and_change_tell_the_participants(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    token = csrf_token(lead, f"/intervisie/rondes/{round_id}/wijzig")
+    changed = lead.post(f"/intervisie/rondes/{round_id}/wijzig",
+                        data={**plan_form(people, time="15:30"), "csrf_token": token})
+    assert changed.status_code == 302
+    post(lead, f"/intervisie/rondes/{round_id}/afgelasten", htmx=False)
+    with app.app_context():
+        kinds = db.session.scalars(select(Notification.kind).where(Notification.person_id == people["daan"].id)).all()
+        assert kinds == ["round_planned", "round_changed", "round_cancelled"]
+        assert db.session.get(Round, round_id).starts_at.astimezone(AMS).strftime("%H:%M") == "15:30"
+    assert "afgelast" in as_(app, login, people["daan"]).get(f"/intervisie/rondes/{round_id}").get_data(as_text=True)
+
+
+def test_reminders_are_sent_once(app, team, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    with app.app_context():
+        rnd = db.session.get(Round, round_id)
+        start = rnd.starts_at
+        for minutes_before in (50, 40):  # the scheduler runs again and again
+            with app.test_request_context(base_url=app.config["APP_URL"]):
+                notifications.send_reminders(db.session, start - timedelta(minutes=minutes_before))
+            db.session.commit()
+        reminders = db.session.scalars(select(Notification).where(Notification.kind == "round_reminder")).all()
+        assert len(reminders) == 5 and all(n.topic == f"round-{round_id}" for n in reminders)
+
+
+def test_team_overview_counts_only(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    with app.app_context():
+        db.session.add(CaseText(round_id=round_id, author_id=people["sanne"].id, help_question="Geheime vraag",
+                                case_text="Geheime casus"))
+        db.session.commit()
+    page = lead.get(f"/intervisie/teams/{t.id}/overzicht").get_data(as_text=True)
+    assert "Deelname" in page and "Intervisie november" in page
+    assert "Geheime" not in page
+    assert as_(app, login, people["daan"]).get(f"/intervisie/teams/{t.id}/overzicht").status_code == 403
