@@ -23,6 +23,9 @@ node_modules/.installed: package.json package-lock.json
 $(VENDOR)/htmx.min.js: node_modules/.installed
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+
+$(VENDOR)/hx-sse.min.js: node_modules/.installed
+	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/ext/hx-sse.min.js $(VENDOR)/hx-sse.min.js
 
 translations: $(VENV)/.installed
