@@ -28,6 +28,8 @@ $(VENDOR)/hx-sse.min.js: node_modules/.installed
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/ext/hx-sse.min.js $(VENDOR)/hx-sse.min.js
 
+vendor: $(VENDOR)/htmx.min.js $(VENDOR)/hx-sse.min.js
+
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy --statistics -d app/translations
 
