@@ -66,7 +66,8 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException("De database is niet leeg; de demo vult alleen een lege database.")
         links = fill_demo(db.session, current_app.config["INVITE_DAYS"])
         db.session.commit()
-        click.echo("\n  Demo-organisatie 'Jeugdzorg Rivierenland' staat klaar. Uitnodigingen:\n")
-        for label, token in links:
-            click.echo(f"  {label:<40} {link_url('/invite/' + token)}")
+        click.echo("\n  Demo-organisatie 'Jeugdzorg Rivierenland' staat klaar. Word een van deze mensen "
+                   "(open de link en maak een passkey):\n")
+        for label, path in links:
+            click.echo(f"  {label}\n    {link_url(path)}")
         click.echo("")

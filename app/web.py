@@ -36,8 +36,12 @@ def register_nav(app: Flask, item: NavItem) -> None:
 @login_required
 def today():
     from app.accounts import services as accounts
+    from app.intervisie import services as intervisie
+    from app.models_base import utcnow
     teams = accounts.teams_of(db.session, current_user)
-    return render_template("today.html", teams=teams)
+    upcoming = intervisie.upcoming(db.session, current_user.id, utcnow(), limit=3)
+    actions = intervisie.my_open_actions(db.session, current_user.id)
+    return render_template("today.html", teams=teams, upcoming=upcoming, actions=actions)
 
 
 @bp.get("/offline")

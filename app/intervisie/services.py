@@ -302,6 +302,11 @@ def open_actions_before(session, rnd: Round) -> list[Action]:
                                 .order_by(Action.id)))
 
 
+def my_open_actions(session, person_id: int) -> list[Action]:
+    return list(session.scalars(select(Action).where(Action.owner_id == person_id, Action.done_at.is_(None))
+                                .order_by(Action.created_at)))
+
+
 def complete_action(session, action_id: int, person_id: int) -> Action | None:
     action = session.get(Action, action_id)
     if action is None or action.owner_id != person_id:

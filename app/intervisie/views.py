@@ -446,8 +446,7 @@ def action_done(action_id):
         abort(404)
     db.session.commit()
     flash(_("Actie afgevinkt. Goed gedaan!"), "success")
-    return redirect(request.form.get("terug") if (request.form.get("terug") or "").startswith("/intervisie/")
-                    else url_for(".index"))
+    return redirect(url_for("web.today"))
 
 
 # Calendar and the lead's overview ----------------------------------------------------------------

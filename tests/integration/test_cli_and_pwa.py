@@ -38,7 +38,7 @@ def test_invite_command(app, runner, make_team):
 def test_demo_fills_an_empty_database(app, runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    links = re.findall(r"http://localhost/invite/\S+", result.output)
+    links = re.findall(r"http://localhost/recover/\S+", result.output)
     assert len(links) == 3
     with app.app_context():
         assert db.session.scalar(select(func.count(Organisation.id))) == 1
@@ -48,6 +48,9 @@ def test_demo_fills_an_empty_database(app, runner):
         years = [p.experience_years for p in people]
         assert min(years) <= 2 and max(years) >= 15  # newcomers and old hands
         assert db.session.scalar(select(func.count(Membership.person_id)).where(Membership.role == "lead")) == 2
+        from app.intervisie.models import Round
+        rounds = db.session.scalars(select(Round)).all()
+        assert {r.status for r in rounds} == {"planned", "finished"} and len(rounds) >= 3
     client = app.test_client()
     assert all(client.get(link.removeprefix("http://localhost")).status_code == 200 for link in links)
     again = runner.invoke(args=["demo"])

@@ -3,6 +3,7 @@ reflection, retention, calendar feeds and the lead's overview."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -358,3 +359,31 @@ def test_team_overview_counts_only(app, team, login):
     assert "Deelname" in page and "Intervisie november" in page
     assert "Geheime" not in page
     assert as_(app, login, people["daan"]).get(f"/intervisie/teams/{t.id}/overzicht").status_code == 403
+
+
+def test_event_stream_sends_the_current_version_then_each_change(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    app.config["LIVE_HEARTBEAT"] = 0.2
+    daan = as_(app, login, people["daan"])
+    response = daan.get(f"/intervisie/rondes/{round_id}/live/stream", buffered=False)
+    assert response.mimetype == "text/event-stream"
+    assert "Content-Encoding" not in response.headers  # never compressed or buffered
+    chunks = iter(response.response)
+    assert next(chunks).startswith(b"retry:")
+    first = next(chunks).decode()
+    assert first.startswith("event: changed")  # catch up at once on (re)connect
+    version = int(first.rsplit("data: ", 1)[1])
+    assert next(chunks).startswith(b": ping")  # heartbeat while nothing happens
+    # The facilitator's phone is another thread, as it would be in the server.
+    starter = threading.Thread(target=post, args=(lead, f"/intervisie/rondes/{round_id}/live/start"))
+    starter.start()
+    starter.join()
+    event = next(chunks).decode()
+    while event.startswith(":"):
+        event = next(chunks).decode()
+    assert event.startswith("event: changed") and int(event.rsplit("data: ", 1)[1]) > version
+    response.close()
+    # Someone who is not in the round cannot listen in.
+    assert as_(app, login, people["youssef"]).get(f"/intervisie/rondes/{round_id}/live/stream").status_code == 404
