@@ -41,7 +41,7 @@ migrate: deps
 run: migrate
 	@$(FLASK) setup-link
 	@echo "  Leerkring draait op $${APP_URL:-http://localhost:$(PORT)} (Ctrl+C stopt)"
-	PORT=$(PORT) LEERKRING_WORKER=thread $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --worker-class gthread --threads $${THREADS:-200} \
+	PORT=$(PORT) LEERKRING_WORKER=thread $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --worker-class gthread --threads $${THREADS:-200} --keep-alive 75 \
 	  --workers 1 --access-logfile - --log-level warning 'app:create_app()'
 
 # PostgreSQL for the second pass; REQUIRE_POSTGRES=1 (CI) makes its absence an error.

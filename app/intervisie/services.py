@@ -234,9 +234,9 @@ def can_read_case(session, acc: Access, now: datetime) -> bool:
     participating never (planning data only)."""
     if acc.me is None or acc.round.case_deleted_at:
         return False
-    if acc.me.role == phases.PRESENTER:
+    if acc.me.role == phases.PRESENTER or acc.round.status != phases.PLANNED:
         return True
-    return now >= case_readable_from(session, acc.round) or acc.round.status != phases.PLANNED
+    return now >= case_readable_from(session, acc.round)
 
 
 def save_case(session, rnd: Round, author_id: int, help_question: str, case_text: str) -> CaseText:

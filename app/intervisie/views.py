@@ -263,10 +263,11 @@ def case(round_id):
 def render_live(acc: services.Access, *, fragment: bool = False, status: int = 200, error: str | None = None):
     now = utcnow()
     lv = live_round.view(db.session, acc, now)
+    choosing = lv.is_facilitator and lv.status == phases.PLANNED
     context = dict(acc=acc, rnd=acc.round, lv=lv, error=error,
-                   actions=services.open_actions_before(db.session, acc.round),
+                   actions=services.open_actions_before(db.session, acc.round) if lv.index <= 0 else [],
                    case=db.session.get(CaseText, acc.round.id) if services.can_read_case(db.session, acc, now) else None,
-                   participants=[p for p in acc.round.participants if p.role != phases.FACILITATOR])
+                   participants=[p for p in acc.round.participants if p.role != phases.FACILITATOR] if choosing else [])
     if fragment:
         response = Response(render_block("intervisie/live.html", "state", **context), status)
     else:
@@ -328,7 +329,6 @@ def live_action(round_id, operation):
     try:
         operation(acc)
         db.session.commit()
-        db.session.refresh(acc.round)
         publish(acc.round)
     except phases.PhaseConflict:
         db.session.rollback()
@@ -339,7 +339,8 @@ def live_action(round_id, operation):
     except ValueError:
         db.session.rollback()
         error, status = _("Dat klopt niet helemaal. Probeer het opnieuw."), 400
-    acc = as_participant(round_id)
+    if error:
+        acc = as_participant(round_id)  # the round as it is now, after the rollback
     if request.headers.get("HX-Request"):
         return render_live(acc, fragment=True, status=status, error=error)
     if error:

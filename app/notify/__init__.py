@@ -28,11 +28,27 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     register_nav(app, NavItem("notify.inbox", _l("Meldingen"), "bell", 80))
 
+    class UnreadCount:
+        """Counted only when a template shows it: fragments (live rounds) never pay for it."""
+
+        def __init__(self, person_id):
+            self.person_id, self._value = person_id, None
+
+        def value(self) -> int:
+            if self._value is None:
+                self._value = services.unread_count(db.session, self.person_id) if self.person_id else 0
+            return self._value
+
+        def __bool__(self):
+            return self.value() > 0
+
+        def __str__(self):
+            return str(self.value())
+
     @app.context_processor
     def unread():
-        if current_user and current_user.is_authenticated:
-            return {"unread_count": services.unread_count(db.session, current_user.id)}
-        return {"unread_count": 0}
+        authenticated = current_user and current_user.is_authenticated
+        return {"unread_count": UnreadCount(current_user.id if authenticated else None)}
 
     if app.config.get("NOTIFY_WORKER") == "thread":
         from app.notify.worker import start_thread

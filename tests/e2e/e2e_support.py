@@ -5,6 +5,7 @@ import importlib.util
 import socket
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -79,6 +80,36 @@ class LiveServer:
             services.consume_link(db.session, issued.link.id)
             db.session.commit()
         return f"{self.url}/invite/{issued.token}"
+
+    def invite_url(self, team_id: int) -> str:
+        """A fresh invite link for a team member, as the lead's "Maak uitnodiging" makes one."""
+        from app.accounts import services
+        from app.accounts.models import Role, Team
+        from app.extensions import db
+        with self.app.app_context():
+            team = db.session.get(Team, team_id)
+            issued = services.issue_invite(db.session, team=team, role=Role.MEMBER, make_admin=False,
+                                           email=None, created_by=None, days=7)
+            db.session.commit()
+        return f"{self.url}/invite/{issued.token}"
+
+    def plan_round(self, team_id: int, *, title: str, facilitator: str, presenter: str | None,
+                   participants: list[str], starts_in: timedelta = timedelta(days=1),
+                   method: str = "incident") -> int:
+        """A planned round (as the plan form saves one), people by name; returns its id."""
+        from app.accounts.models import Person
+        from app.extensions import db
+        from app.intervisie import methods, services
+        from app.models_base import utcnow
+        ids = {name: self.person_id(name) for name in {facilitator, presenter, *participants} - {None}}
+        with self.app.app_context():
+            plan = services.Plan(
+                title=title, starts_at=utcnow() + starts_in, place="Kamer 2.14", video_url="", method_key=method,
+                minutes=methods.get(method).default_minutes(), participant_ids=sorted(ids.values()),
+                facilitator_id=ids[facilitator], presenter_id=ids[presenter] if presenter else None)
+            [rnd] = services.plan_rounds(db.session, team_id, plan, db.session.get(Person, ids[facilitator]))
+            db.session.commit()
+            return rnd.id
 
     def person_id(self, name: str) -> int:
         from sqlalchemy import select
@@ -212,6 +243,14 @@ def user_present(page: Page, present: bool) -> None:
     """
     page.cdp.send("WebAuthn.setAutomaticPresenceSimulation",
                   {"authenticatorId": page.authenticator_id, "enabled": present})
+
+
+def join_by_invite(page: Page, url: str, invite_url: str, name: str) -> None:
+    """A colleague opens her invite, says who she is, makes her passkey and lands on Vandaag."""
+    page.goto(invite_url)
+    page.get_by_label("Je naam").fill(name)
+    page.get_by_role("button", name="Verder").click()
+    create_passkey(page, url)
 
 
 def sign_in_with_passkey(page: Page, url: str) -> None:

@@ -8,9 +8,12 @@
   // htmx 4 writes modifiers with a colon (hx-sse:connect); a colon is not allowed in a valid
   // data- attribute name, so our templates use a dash (data-hx-sse-connect) instead.
   if (window.htmx) window.htmx.config.metaCharacter = "-";
+  // ...and then names its own events with that character too: "htmx-after-swap", not
+  // "htmx:after:swap". Listen under the name htmx really dispatches.
+  const htmxEvent = (name) => name.replace(/:/g, window.htmx?.config.metaCharacter || ":");
 
   // htmx 4 does not inherit hx-headers implicitly; adding the token here covers every request.
-  document.addEventListener("htmx:config:request", (event) => {
+  document.addEventListener(htmxEvent("htmx:config:request"), (event) => {
     const token = csrfToken();
     if (token) event.detail.ctx.request.headers["X-CSRFToken"] = token;
   });
@@ -41,7 +44,7 @@
     if (!navigator.share) return;
     root.querySelectorAll("[data-share]").forEach((button) => { button.hidden = false; });
   };
-  document.addEventListener("htmx:after:swap", () => showShareButtons(document));
+  document.addEventListener(htmxEvent("htmx:after:swap"), () => showShareButtons(document));
 
   // iPhone: push only works once Leerkring is on the home screen, so say how.
   const iosHint = () => {

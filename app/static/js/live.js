@@ -25,12 +25,38 @@
     });
   };
 
-  document.addEventListener("htmx:after:swap", () => { readSkew(); tick(); });
-  document.addEventListener("htmx:after:request", (event) => {
+  // app.js sets htmx's metaCharacter to "-", which renames htmx's events (htmx-after-swap).
+  const htmxEvent = (name) => name.replace(/:/g, window.htmx?.config.metaCharacter || ":");
+  document.addEventListener(htmxEvent("htmx:after:swap"), () => { readSkew(); tick(); });
+  document.addEventListener(htmxEvent("htmx:after:request"), (event) => {
     const form = event.target.closest?.("form[data-composer]");
     const status = event.detail?.ctx?.response?.status;
     if (form && status && status < 300) form.reset();
   });
+
+  // Catching up. The stream can outlive a lost connection (the fetch of the new state failed,
+  // the stream itself did not notice), or be waiting out a long reconnect backoff. Back online,
+  // restart it at once: the server begins every stream with the current version, so this phone
+  // fetches what it missed.
+  const live = () => document.getElementById("live");
+  const refresh = () => { if (live()) window.htmx?.trigger(live(), "changed"); };
+  let connection = null;
+  document.addEventListener(htmxEvent("htmx:sse:after:connection"), (event) => {
+    connection = event.detail?.connection ?? null;
+  });
+  document.addEventListener(htmxEvent("htmx:sse:close"), () => { connection = null; });
+  window.addEventListener("online", () => {
+    if (connection?.reader) connection.reader.cancel(); // hx-sse reconnects, then hears the version
+    else if (connection?.delayCanceller) connection.delayCanceller(); // skip the rest of the backoff
+    else refresh();
+  });
+  // A state fetch that failed while the stream stayed up (a short drop): try again shortly.
+  let retry = null;
+  document.addEventListener(htmxEvent("htmx:error"), (event) => {
+    if (event.target?.id !== "live-state" || retry) return;
+    retry = window.setTimeout(() => { retry = null; if (navigator.onLine) refresh(); }, 2000);
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     readSkew();
     tick();

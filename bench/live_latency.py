@@ -1,0 +1,232 @@
+"""Live rounds under load: 30 rounds with 10 phones each, all connected at once.
+
+For every phase change the facilitator makes, measures the time until each phone of that round
+has the new state: the server-sent event arrives and the phone has fetched the new fragment,
+exactly what a phone does. Runs twice: the embedded default (one gunicorn process, SQLite,
+in-process broker) and the scale-out path (two gunicorn processes, PostgreSQL and Redis).
+Prints p50, p95 and max of the per-phone latency and of the slowest phone per change.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import aiohttp
+from itsdangerous import URLSafeTimedSerializer
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
+PHONES = int(os.environ.get("BENCH_PHONES", "10"))
+CHANGES = int(os.environ.get("BENCH_CHANGES", "5"))
+# Rounds change independently: each round's change falls at a random moment within this window
+# (3 s for 30 rounds is already ~10 changes a second, far above a real day). 0 = all at once.
+SPREAD = float(os.environ.get("BENCH_SPREAD", "3"))
+SECRET = "bench-secret-key"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(database_url: str, app_url: str) -> dict:
+    """A team with ROUNDS live-ready rounds of PHONES people; returns signed session cookies."""
+    from app import create_app
+    from app.accounts.models import Membership, Organisation, Person, Team
+    from app.extensions import db
+    from app.intervisie import methods
+    from app.intervisie.models import Participant, Round
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET, "APP_URL": app_url})
+    serializer = app.session_interface.get_signing_serializer(app)
+    csrf = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token")
+    rounds = []
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        org = Organisation(name="Bench")
+        team = Team(name="Bench", organisation=org)
+        db.session.add_all([org, team])
+        for r in range(ROUNDS):
+            people = [Person(name=f"Collega {r}-{i}", organisation=org) for i in range(PHONES)]
+            db.session.add_all(people)
+            for p in people:
+                db.session.add(Membership(person=p, team=team, role="member"))
+            method = methods.get("tien_stappen")
+            db.session.flush()
+            rnd = Round(team_id=team.id, title=f"Ronde {r}", starts_at=datetime.now(timezone.utc) + timedelta(minutes=5),
+                        method_key=method.key, minutes=method.default_minutes(), status="planned",
+                        phase_index=-1, revealed=[], version=0)
+            for i, p in enumerate(people):
+                role = "facilitator" if i == 0 else "presenter" if i == 1 else "participant"
+                rnd.participants.append(Participant(person=p, role=role))
+            db.session.add(rnd)
+            db.session.flush()
+            # Each phone is signed in already, with its CSRF secret in the session, as after a passkey sign-in.
+            cookies = []
+            for p in people:
+                raw = secrets.token_hex(20)
+                cookies.append((serializer.dumps({"_user_id": p.get_id(), "_fresh": True, "csrf_token": raw}),
+                                csrf.dumps(raw)))
+            rounds.append((rnd.id, cookies))
+        db.session.commit()
+        db.engine.dispose()
+    return {"rounds": rounds}
+
+
+def start_server(port: int, workers: int, env: dict) -> subprocess.Popen:
+    command = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
+               "--threads", "400", "--workers", str(workers), "--graceful-timeout", "2", "--keep-alive", "75", "--log-level", "error",
+               "app:create_app()"]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+class Phone:
+    def __init__(self, http: aiohttp.ClientSession, base: str, round_id: int):
+        self.http, self.base, self.round_id = http, base, round_id
+        self.version = -1
+        self.seen: dict[int, float] = {}  # version -> when this phone had that state
+        self.connected = asyncio.Event()
+
+    async def listen(self) -> None:
+        url = f"{self.base}/intervisie/rondes/{self.round_id}/live/stream"
+        async with self.http.get(url, timeout=aiohttp.ClientTimeout(total=None, sock_read=None),
+                                 allow_redirects=False) as response:
+            if response.status != 200:
+                raise RuntimeError(f"stream refused: {response.status}")
+            self.connected.set()
+            event_version = None
+            async for raw in response.content:
+                line = raw.decode().strip()
+                if line.startswith("data:"):
+                    event_version = int(line[5:].strip())
+                elif not line and event_version is not None:
+                    if event_version > self.version:
+                        await self.fetch(event_version)
+                    event_version = None
+
+    async def fetch(self, announced: int) -> None:
+        url = f"{self.base}/intervisie/rondes/{self.round_id}/live/stand"
+        async with self.http.get(url, headers={"HX-Request": "true"}) as response:
+            await response.read()
+            version = int(response.headers.get("X-Round-Version", announced))
+        self.version = max(self.version, version)
+        self.seen.setdefault(version, time.perf_counter())
+
+
+async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
+    connector = aiohttp.TCPConnector(limit=0)
+    phones_of: dict[int, list[Phone]] = {}
+    facilitators = {}
+    sessions = []
+    tasks = []
+    for round_id, cookies in rounds:
+        phones_of[round_id] = []
+        for i, (cookie, token) in enumerate(cookies):
+            http = aiohttp.ClientSession(connector=connector, connector_owner=False,
+                                         headers={"Cookie": f"session={cookie}"}, cookie_jar=aiohttp.DummyCookieJar())
+            sessions.append(http)
+            phone = Phone(http, base, round_id)
+            phones_of[round_id].append(phone)
+            tasks.append(asyncio.create_task(phone.listen()))
+            if i == 0:
+                facilitators[round_id] = (http, token)
+    await asyncio.wait_for(asyncio.gather(*(p.connected.wait() for ps in phones_of.values() for p in ps)), 60)
+    per_phone, per_change = [], []
+    post_times = []
+
+    async def change(round_id: int, step: int) -> None:
+        http, token = facilitators[round_id]
+        await asyncio.sleep(random.uniform(0, SPREAD))
+        path = "start" if step == 0 else "volgende"
+        started = time.perf_counter()
+        async with http.post(f"{base}/intervisie/rondes/{round_id}/live/{path}", data={"fase": step - 1},
+                             headers={"X-CSRFToken": token, "HX-Request": "true"}) as response:
+            if response.status != 200:
+                raise RuntimeError(f"facilitator's change refused: {response.status}")
+            version = int(response.headers["X-Round-Version"])
+        post_times.append(time.perf_counter() - started)
+        deadline = started + 10
+        phones = phones_of[round_id]
+        while any(p.version < version for p in phones) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.002)
+        times = [p.seen.get(version, min((t for v, t in p.seen.items() if v >= version), default=float("inf")))
+                 - started for p in phones]
+        per_phone.extend(times)
+        per_change.append(max(times))
+
+    await asyncio.sleep(0.5)
+    for step in range(CHANGES):
+        await asyncio.gather(*(change(round_id, step) for round_id in phones_of))
+        await asyncio.sleep(0.3)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for http in sessions:
+        await http.close()
+    await connector.close()
+    if os.environ.get("BENCH_DEBUG"):
+        print("  facilitator's POST alone: p50", f"{statistics.median(post_times) * 1000:.0f} ms")
+    return per_phone, per_change
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def scenario(name: str, database_url: str, workers: int, redis_url: str | None) -> None:
+    port = free_port()
+    base = f"http://localhost:{port}"
+    data = prepare(database_url, base)
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "APP_URL": base, "RATELIMIT_AUTH": "100000 per minute"}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    server = start_server(port, workers, env)
+    try:
+        per_phone, per_change = asyncio.run(run(base, data["rounds"]))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
+    missing = sum(1 for v in per_phone if v == float("inf"))
+    finite = [v for v in per_phone if v != float("inf")] or [float("inf")]
+    print(f"{name}: {ROUNDS} rounds x {PHONES} phones connected, {CHANGES} changes per round spread over {SPREAD:g} s "
+          f"({len(per_change)} changes, {len(per_phone)} phone updates{f', {missing} missed' if missing else ''})")
+    print(f"  per phone       p50 {ms(statistics.median(finite))}  p95 {ms(percentile(finite, 95))}  max {ms(max(finite))}")
+    print(f"  slowest phone   p50 {ms(statistics.median(per_change))}  p95 {ms(percentile(per_change, 95))}  "
+          f"max {ms(max(per_change))}")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario("Embedded (1 process, SQLite, in-process broker)", f"sqlite:///{tmp}/bench.sqlite3", 1, None)
+    pg = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    scenario("Scale-out (2 processes, PostgreSQL, Redis)", pg, 2, redis)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
