@@ -61,3 +61,12 @@ class ReflectionForm(FlaskForm):
     score = RadioField(_l("Hoe was deze ronde? (1 tot 5)"), coerce=int, validators=[Optional()],
                        choices=[SelectChoice(i, str(i)) for i in range(1, 6)], validate_choice=True)
     comment = TextAreaField(_l("Toelichting (niet verplicht)"), filters=[_strip], validators=[Length(max=1000)])
+
+
+class TeamSettingsForm(FlaskForm):
+    case_retention_days = IntegerField(_l("Casus verwijderen na (dagen)"), validators=[
+        InputRequired(message=_l("Vul een aantal dagen in.")),
+        NumberRange(min=1, max=30, message=_l("Kies 1 tot 30 dagen."))])
+    case_preview_hours = IntegerField(_l("Casus te lezen vanaf (uren voor de ronde)"), validators=[
+        InputRequired(message=_l("Vul een aantal uren in.")),
+        NumberRange(min=0, max=168, message=_l("Kies 0 tot 168 uur."))])

@@ -112,8 +112,9 @@ FIVE_STEPS = Method("vijf_stappen", _l("Vijf-stappenmethode"), _l("Probleemoplos
 ))
 
 BALINT = Method("balint", _l("Balintmethode"), _l("Met aandacht voor gevoelens en associaties. Ongeveer 100 minuten."), (
-    step("choose", 10, _l("Casus kiezen"), _l("Wie brengt in? Kies samen een casus."),
-         presenter=_l("Vertel kort waarover je wilt inbrengen."), participant=_l("Denk mee over de keuze.")),
+    step("choose", 10, _l("Casus kiezen"), _l("Wie brengt in? Ieder kiest één casus; de gespreksleider telt."),
+         mode=VOTE, writers=ALL, item="vote",
+         presenter=_l("Vertel kort waarover je wilt inbrengen, en kies."), participant=_l("Kies de casus die jij wilt bespreken.")),
     step("explain", 15, _l("Toelichting"), _l("De inbrenger vertelt de casus, ook wat het met hem of haar doet."),
          presenter=_l("Vertel de casus en wat die met je doet."), participant=_l("Luister.")),
     step("associations", 10, _l("Associaties"), _l("Ieder schrijft voor zichzelf op wat de casus oproept."),

@@ -96,6 +96,13 @@ def settings(session, team_id: int) -> TeamSettings:
                                                               case_preview_hours=24)
 
 
+def save_settings(session, team_id: int, retention_days: int, preview_hours: int) -> TeamSettings:
+    row = session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id)
+    row.case_retention_days, row.case_preview_hours = retention_days, preview_hours
+    session.add(row)
+    return row
+
+
 def validate_plan(session, team_id: int, plan: Plan, now: datetime) -> list[str]:
     """Refuse what cannot work; return gentle warnings for what is merely unusual."""
     members = {p.id for p in team_members(session, team_id)}

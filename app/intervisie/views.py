@@ -14,7 +14,7 @@ from jinja2_fragments.flask import render_block
 from app.accounts import services as accounts
 from app.extensions import db
 from app.intervisie import calendar, live_round, methods, phases, recognisable, services
-from app.intervisie.forms import CaseForm, PlanForm, ReflectionForm
+from app.intervisie.forms import CaseForm, PlanForm, ReflectionForm, TeamSettingsForm
 from app.intervisie.models import CaseText, Round
 from app.intervisie.notifications import announce
 from app.models_base import utcnow
@@ -99,9 +99,10 @@ def apply_plan_error(form: PlanForm, exc: services.PlanError) -> None:
     getattr(form, field).errors = list(getattr(form, field).errors or []) + [_(message)]
 
 
-def render_plan(team, form, rnd=None, warnings=(), status=200):
+def render_plan(team, form, rnd=None, warnings=(), status=200, minutes=None):
     method = methods.get(form.method.data) or methods.get(methods.DEFAULT)
-    minutes = rnd.minutes if rnd is not None and rnd.method_key == method.key else method.default_minutes()
+    if minutes is None:
+        minutes = rnd.minutes if rnd is not None and rnd.method_key == method.key else method.default_minutes()
     return render_template("intervisie/plan.html", team=team, form=form, rnd=rnd, method=method, minutes=minutes,
                            methods=methods.METHODS.values(), warnings=warnings,
                            templates=services.templates(db.session, team.id)), status
@@ -119,10 +120,10 @@ def plan(team_id):
         form.participants.data = [c[0] for c in form.participants.choices][:8]
         tomorrow = utcnow() + timedelta(days=7)
         form.date.data, form.time.data = tomorrow.date(), datetime.strptime("14:00", "%H:%M").time()
-        if template_id:
-            template = next((t for t in services.templates(db.session, team.id) if t.id == template_id), None)
-            if template:
-                form.method.data = template.method_key
+        template = next((t for t in services.templates(db.session, team.id) if t.id == template_id), None)
+        if template:
+            form.method.data = template.method_key
+            return render_plan(team, form, minutes=template.minutes)
         return render_plan(team, form)
     if request.form.get("preview"):  # the method changed: show its phases, keep everything typed
         return render_plan(team, form)
@@ -493,10 +494,17 @@ def calendar_feed(token):
                     mimetype="text/calendar")
 
 
-@bp.get("/teams/<int:team_id>/overzicht")
+@bp.route("/teams/<int:team_id>/overzicht", methods=["GET", "POST"])
 @login_required
 def team_overview(team_id):
     team = lead_team(team_id)
+    form = TeamSettingsForm(obj=services.settings(db.session, team.id) if request.method == "GET" else None)
+    if form.validate_on_submit():
+        services.save_settings(db.session, team.id, form.case_retention_days.data, form.case_preview_hours.data)
+        db.session.commit()
+        flash(_("Opgeslagen."), "success")
+        return redirect(url_for(".team_overview", team_id=team.id))
     data = services.overview(db.session, team.id, utcnow())
-    return render_template("intervisie/overview.html", team=team, data=data,
-                           method_names={k: m.name for k, m in methods.METHODS.items()})
+    return render_template("intervisie/overview.html", team=team, data=data, form=form,
+                           templates=services.templates(db.session, team.id),
+                           method_names={k: m.name for k, m in methods.METHODS.items()}), 422 if form.errors else 200

@@ -387,3 +387,33 @@ def test_event_stream_sends_the_current_version_then_each_change(app, team, logi
     response.close()
     # Someone who is not in the round cannot listen in.
     assert as_(app, login, people["youssef"]).get(f"/intervisie/rondes/{round_id}/live/stream").status_code == 404
+
+
+def test_team_settings_and_own_templates(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    planned_round(app, lead, t.id, people, save_template="Kort incident", minutes_2="10", minutes_4="5")
+    token = csrf_token(lead, f"/intervisie/teams/{t.id}/overzicht")
+    bad = lead.post(f"/intervisie/teams/{t.id}/overzicht", data={"csrf_token": token, "case_retention_days": "0",
+                                                                 "case_preview_hours": "24"})
+    assert bad.status_code == 422 and "Kies 1 tot 30 dagen." in bad.get_data(as_text=True)
+    lead.post(f"/intervisie/teams/{t.id}/overzicht", data={"csrf_token": token, "case_retention_days": "3",
+                                                           "case_preview_hours": "48"})
+    with app.app_context():
+        assert services.settings(db.session, t.id).case_retention_days == 3
+        [template] = services.templates(db.session, t.id)
+        assert template.name == "Kort incident" and template.minutes == [3, 5, 10, 10, 5, 5]
+    form = lead.get(f"/intervisie/teams/{t.id}/plan?sjabloon={template.id}").get_data(as_text=True)
+    assert 'id="minutes_2" name="minutes_2" type="number" min="1" max="180" inputmode="numeric" value="10"' in form
+
+
+def test_a_vote_phase_takes_one_answer_per_person(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people, method="balint")
+    post(lead, f"/intervisie/rondes/{round_id}/live/start")
+    daan = as_(app, login, people["daan"])
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 0, "tekst": "Sanne's casus"}).status_code == 200
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 0, "tekst": "toch die van Joris"}).status_code == 403
+    assert post(as_(app, login, people["joris"]), f"/intervisie/rondes/{round_id}/live/bijdragen",
+                {"fase": 0, "tekst": "Sanne's casus"}).status_code == 200
