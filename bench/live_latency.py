@@ -27,10 +27,11 @@ from itsdangerous import URLSafeTimedSerializer
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
 PHONES = int(os.environ.get("BENCH_PHONES", "10"))
-CHANGES = int(os.environ.get("BENCH_CHANGES", "5"))
+CHANGES = int(os.environ.get("BENCH_CHANGES", "3"))
 # Rounds change independently: each round's change falls at a random moment within this window
-# (3 s for 30 rounds is already ~10 changes a second, far above a real day). 0 = all at once.
-SPREAD = float(os.environ.get("BENCH_SPREAD", "3"))
+# (30 s for 30 rounds is one change a second, far above a real day, where a round changes phase
+# every few minutes). BENCH_SPREAD=3 is a stress test at ten changes a second; 0 = all at once.
+SPREAD = float(os.environ.get("BENCH_SPREAD", "30"))
 SECRET = "bench-secret-key"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,6 +107,7 @@ class Phone:
         self.version = -1
         self.seen: dict[int, float] = {}  # version -> when this phone had that state
         self.connected = asyncio.Event()
+        self.updated: asyncio.Condition | None = None  # shared by the phones of one round
 
     async def listen(self) -> None:
         url = f"{self.base}/intervisie/rondes/{self.round_id}/live/stream"
@@ -131,6 +133,8 @@ class Phone:
             version = int(response.headers.get("X-Round-Version", announced))
         self.version = max(self.version, version)
         self.seen.setdefault(version, time.perf_counter())
+        async with self.updated:
+            self.updated.notify_all()
 
 
 async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
@@ -141,11 +145,13 @@ async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
     tasks = []
     for round_id, cookies in rounds:
         phones_of[round_id] = []
+        updated = asyncio.Condition()
         for i, (cookie, token) in enumerate(cookies):
             http = aiohttp.ClientSession(connector=connector, connector_owner=False,
                                          headers={"Cookie": f"session={cookie}"}, cookie_jar=aiohttp.DummyCookieJar())
             sessions.append(http)
             phone = Phone(http, base, round_id)
+            phone.updated = updated
             phones_of[round_id].append(phone)
             tasks.append(asyncio.create_task(phone.listen()))
             if i == 0:
@@ -153,6 +159,7 @@ async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
     await asyncio.wait_for(asyncio.gather(*(p.connected.wait() for ps in phones_of.values() for p in ps)), 60)
     per_phone, per_change = [], []
     post_times = []
+    by_step: dict[int, list[float]] = {}
 
     async def change(round_id: int, step: int) -> None:
         http, token = facilitators[round_id]
@@ -165,14 +172,18 @@ async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
                 raise RuntimeError(f"facilitator's change refused: {response.status}")
             version = int(response.headers["X-Round-Version"])
         post_times.append(time.perf_counter() - started)
-        deadline = started + 10
         phones = phones_of[round_id]
-        while any(p.version < version for p in phones) and time.perf_counter() < deadline:
-            await asyncio.sleep(0.002)
+        condition = phones[0].updated
+        try:
+            async with condition:
+                await asyncio.wait_for(condition.wait_for(lambda: all(p.version >= version for p in phones)), 10)
+        except asyncio.TimeoutError:
+            pass
         times = [p.seen.get(version, min((t for v, t in p.seen.items() if v >= version), default=float("inf")))
                  - started for p in phones]
         per_phone.extend(times)
         per_change.append(max(times))
+        by_step.setdefault(step, []).append(max(times))
 
     await asyncio.sleep(0.5)
     for step in range(CHANGES):
@@ -185,7 +196,10 @@ async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
         await http.close()
     await connector.close()
     if os.environ.get("BENCH_DEBUG"):
-        print("  facilitator's POST alone: p50", f"{statistics.median(post_times) * 1000:.0f} ms")
+        print("  facilitator's POST alone: p50", f"{statistics.median(post_times) * 1000:.0f} ms",
+              "max", f"{max(post_times) * 1000:.0f} ms")
+        for step, values in by_step.items():
+            print(f"  step {step}: slowest phone p50 {statistics.median(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms")
     return per_phone, per_change
 
 
