@@ -10,12 +10,15 @@ import json
 import re
 import subprocess
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .e2e_support import ROOT, TEAM, create_passkey, open_phone, post_subscription, start_live_server
+from .e2e_support import (
+    LEAD_NAME, ROOT, TEAM, create_passkey, open_phone, post_subscription, start_live_server,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +51,17 @@ PAGES = {
     "profile": "the profile",
     "delete": "the account deletion confirmation",
     "recovery-link": "the recovery link for a colleague",
+    "intervisie": "Intervisie for the lead, with a coming and a past round",
+    "plan": "the plan form",
+    "plan-errors": "the plan form after a submit without a title",
+    "round": "a round page for a participant (the presenter), with the RSVP block",
+    "case-warning": "the case editor warning about a recognisable detail (a BSN)",
+    "live-planned": "the live page before the start, for the facilitator",
+    "live-facilitator": "the live page in a write phase with a question, for the facilitator (htmx)",
+    "live-write": "the live page in a write phase with a question, for the presenter (rating buttons)",
+    "reflection": "the reflection form of the presenter",
+    "agenda": "the calendar page after making a link",
+    "overview": "the lead's overview of the team's rounds",
     "offline": "/offline",
     "not-found": "a 404 page, signed in",
     "not-found-anonymous": "a 404 page, signed out",
@@ -152,6 +166,10 @@ PUSH_SETTLED = """() => document.querySelector("[data-push-state]").textContent 
     .some((el) => !el.hidden)"""
 
 
+# The live page has fetched its state once (the event stream's first event asks for it).
+LIVE_SETTLED = """() => performance.getEntriesByType("resource").some((e) => e.name.includes("/live/stand"))"""
+
+
 def phone_320(browser, **options) -> Page:
     return open_phone(browser, viewport={"width": WIDTH, "height": 740}, **options)
 
@@ -230,12 +248,59 @@ def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
         marieke.goto(f"{url}/teams/{lead.team_id}")
         walk.submit(marieke, "recovery-link", marieke.get_by_role("button", name="Herstellink voor Joost"),
                     "Herstellink voor Joost Bakker")
+        walk_intervisie(walk, live_server, lead, marieke, daan)
         walk.get(marieke, "not-found", f"{url}/teams/999999", "Niet gevonden", 404)
     finally:
         anonymous.context.close()  # Daan's, by the end
         marieke.context.close()
         fresh.stop()
     return walk
+
+
+def walk_intervisie(walk: Walk, live_server, lead, marieke: Page, daan: Page) -> None:
+    """Intervisie: Marieke leads the rounds, Daan brings in a case, Joost takes part."""
+    base = f"{live_server.url}/intervisie"
+    people = dict(facilitator=LEAD_NAME, presenter="Daan de Boer", participants=["Joost Bakker"])
+    live_server.plan_round(lead.team_id, title="Intervisie oktober", starts_in=-timedelta(days=14), **people)
+    round_id = live_server.plan_round(lead.team_id, title="Intervisie december", **people)
+    rnd = f"{base}/rondes/{round_id}"
+
+    walk.get(marieke, "intervisie", f"{base}/", "Intervisie")
+    expect(marieke.get_by_role("link", name=re.compile("Intervisie december"))).to_be_visible()
+    walk.get(marieke, "plan", f"{base}/teams/{lead.team_id}/plan", "Plan een ronde")
+    marieke.get_by_label("Titel").fill("")
+    walk.submit(marieke, "plan-errors", marieke.get_by_role("button", name="Plan de ronde"), "Plan een ronde", 422)
+    expect(marieke.locator(".field.has-error")).to_have_count(1)
+
+    walk.get(daan, "round", rnd, "Intervisie december")
+    expect(daan.get_by_role("region", name="Kom je?")).to_be_visible()
+    daan.get_by_role("link", name="Bereid je casus voor").click()
+    daan.get_by_label("Je hulpvraag").fill("Hoe kan ik de moeder helpen zonder het over te nemen?")
+    daan.get_by_label("Je casus").fill("Een moeder (BSN 111222333) belt elke dag over haar zoon.")
+    walk.submit(daan, "case-warning", daan.get_by_role("button", name="Bewaar je casus"), "Bereid je casus voor", 422)
+    expect(daan.locator("#findings")).to_contain_text("111222333")
+
+    # Marieke starts the round and goes to the questions (htmx); then asks one herself.
+    walk.get(marieke, "live-planned", f"{rnd}/live", "Nog niet begonnen", ready=LIVE_SETTLED)
+    phase = marieke.locator("#phase-name")
+    marieke.get_by_role("button", name="Start de ronde").click()
+    expect(phase).to_have_text("Situatie en hulpvraag")
+    for name in ("Vragen in stilte", "Verhelderende vragen"):
+        marieke.get_by_role("button", name="Volgende fase").click()
+        expect(phase).to_have_text(name)
+    marieke.get_by_label("Jouw vraag").fill("Wat heb je al geprobeerd?")
+    marieke.get_by_role("button", name="Stel je vraag").click()
+    expect(marieke.locator(".item-text")).to_have_text("Wat heb je al geprobeerd?")
+    walk.audit(marieke, "live-facilitator", marieke.content())
+    walk.get(daan, "live-write", f"{rnd}/live", "Verhelderende vragen", ready=LIVE_SETTLED)
+    expect(daan.get_by_role("group", name="Waardeer deze vraag").get_by_role("button")).to_have_count(3)
+
+    walk.get(daan, "reflection", f"{rnd}/reflectie", "Wat neem je mee?")
+    marieke.goto(f"{base}/agenda")
+    walk.submit(marieke, "agenda", marieke.get_by_role("button", name="Maak mijn agendalink"), "Rondes in je agenda")
+    expect(marieke.get_by_label("Je agendalink")).to_have_value(re.compile(r"/intervisie/agenda/.+\.ics$"))
+    walk.get(marieke, "overview", f"{base}/teams/{lead.team_id}/overzicht", TEAM)
+    expect(marieke.get_by_role("table")).to_be_visible()
 
 
 def describe(violations: list) -> str:
