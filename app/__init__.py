@@ -1,6 +1,8 @@
 """Leerkring: learning from colleagues during the work. The application factory."""
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 from flask import Flask, request
@@ -36,6 +38,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+CORE = ("accounts", "notify")
+
+
+def features() -> list:
+    """Every feature package under app/ (a package with an init_app that is not a core seam), in
+    name order: adding a feature is adding a folder, nothing in the shell changes."""
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        if module.ispkg and module.name not in CORE:
+            package = importlib.import_module(f"{__name__}.{module.name}")
+            if hasattr(package, "init_app"):
+                found.append(package)
+    return found
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -75,13 +92,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
-    from app import intervisie, notify, web
-    from app.accounts import views as accounts_views
+    from app import accounts, hooks, notify, web
     from app.cli import register_commands
 
+    # The shell and the two core seams first, then each feature; every one registers itself
+    # into the hooks (navigation, notification kinds, jobs, Vandaag cards, export, deletion).
+    hooks.init_app(app)
     web.init_app(app)
-    app.register_blueprint(accounts_views.bp)
+    accounts.init_app(app)
     notify.init_app(app)
-    intervisie.init_app(app)
+    for feature in features():
+        feature.init_app(app)
     register_commands(app)
     return app

@@ -43,6 +43,12 @@ def relying_party(app_url: str) -> tuple[str, str]:
     return parts.hostname or "localhost", origin
 
 
+def vapid_subject(app_url: str) -> str:
+    """Apple refuses a VAPID subject that is not a real https: or mailto: address."""
+    return os.environ.get("VAPID_SUBJECT") or (app_url if app_url.startswith("https://")
+                                               else "mailto:beheer@leerkring.nl")
+
+
 def load(instance_path: str) -> dict:
     """Build the configuration mapping for create_app()."""
     port = os.environ.get("PORT", "5000")
@@ -87,6 +93,7 @@ def load(instance_path: str) -> dict:
         # Extra push-service origins to trust (comma-separated), e.g. http://127.0.0.1:8099 in tests.
         "PUSH_ENDPOINT_ALLOWLIST": os.environ.get("PUSH_ENDPOINT_ALLOWLIST", ""),
         "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY") or None,
+        "VAPID_SUBJECT": vapid_subject(app_url),
         "PUSH_TIMEOUT": float(os.environ.get("PUSH_TIMEOUT", "10")),
         # "thread": run the notification worker inside the web process (what `make run` does).
         "NOTIFY_WORKER": os.environ.get("LEERKRING_WORKER", ""),

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
@@ -12,36 +11,24 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
+from app import hooks
 from app.extensions import db
+from app.models_base import utcnow
 
 bp = Blueprint("web", __name__)
-
-
-@dataclass(frozen=True)
-class NavItem:
-    endpoint: str
-    label: object
-    icon: str
-    order: int
-
-
-def register_nav(app: Flask, item: NavItem) -> None:
-    """A feature adds its area to the bottom navigation once it works."""
-    items = app.extensions.setdefault("nav", [])
-    items.append(item)
-    items.sort(key=lambda i: i.order)
 
 
 @bp.get("/")
 @login_required
 def today():
-    from app.accounts import services as accounts
-    from app.intervisie import services as intervisie
-    from app.models_base import utcnow
-    teams = accounts.teams_of(db.session, current_user)
-    upcoming = intervisie.upcoming(db.session, current_user.id, utcnow(), limit=3)
-    actions = intervisie.my_open_actions(db.session, current_user.id)
-    return render_template("today.html", teams=teams, upcoming=upcoming, actions=actions)
+    """Vandaag: every feature's cards, in their order; a card with nothing to say is left out."""
+    now = utcnow()
+    cards = []
+    for card in hooks.of().cards:
+        data = card.load(db.session, current_user, now)
+        if data is not None:
+            cards.append((card, data))
+    return render_template("today.html", cards=cards)
 
 
 @bp.get("/offline")
@@ -118,16 +105,16 @@ def error_page(status: int, title, message):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    register_nav(app, NavItem("web.today", _l("Vandaag"), "home", 10))
+    registry = hooks.of(app)
+    registry.add_nav(hooks.NavItem("web.today", _l("Vandaag"), "home", 10))
+    registry.add_card(hooks.TodayCard("install-hint", "_partials/install_hint.html", lambda *_: {}, order=0))
     app.jinja_env.filters["datetime"] = nl_datetime
-    from app.models_base import utcnow
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
     def template_globals():
-        items = app.extensions.get("nav", [])
-        return {"nav_items": items, "locale": str(get_locale() or "nl")}
+        return {"nav_items": registry.nav, "locale": str(get_locale() or "nl")}
 
     @app.errorhandler(404)
     def not_found(_error):

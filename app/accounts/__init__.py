@@ -1,1 +1,31 @@
 """Accounts: organisations, teams, people, roles, invites and passkeys."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from app import hooks
+
+INVITE_ACCEPTED = hooks.NotificationKind(
+    "invite_accepted", _l("Uitnodiging geaccepteerd"),
+    _l("Voor teamleiders: een collega heeft je uitnodiging aangenomen."),
+    ttl=timedelta(days=2), urgency="low",
+)
+
+
+def teams_card(session, person, _now) -> dict:
+    from app.accounts import services
+    return {"teams": services.teams_of(session, person)}
+
+
+def init_app(app: Flask) -> None:
+    from app.accounts import services, views
+
+    app.register_blueprint(views.bp)
+    registry = hooks.of(app)
+    registry.add_nav(hooks.NavItem("accounts.profile", _l("Profiel"), "person", 90))
+    registry.add_kind(INVITE_ACCEPTED)
+    registry.add_card(hooks.TodayCard("teams", "accounts/_today_teams.html", teams_card, order=80))
+    registry.add_export(hooks.ExportPart("account", _l("Je account"), services.export_account))

@@ -241,8 +241,13 @@ def find_team_by_name(session, name: str) -> Team | None:
     return session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
 
 
-def export_person(person: Person) -> dict:
-    """Everything stored about a person, for the export in the profile."""
+def export_person(session, person: Person, parts) -> dict:
+    """Everything stored about a person: each feature's share (hooks.ExportPart), by its key."""
+    return {part.key: part.collect(session, person) for part in parts}
+
+
+def export_account(_session, person: Person) -> dict:
+    """Accounts' own share of the export: profile, teams and passkeys (metadata only)."""
     return {
         "name": person.name,
         "email": person.email,
@@ -259,6 +264,9 @@ def export_person(person: Person) -> dict:
     }
 
 
-def delete_person(session, person: Person) -> None:
-    """Delete an account and everything that belongs only to it."""
+def delete_person(session, person: Person, erasers=()) -> None:
+    """Delete an account: each feature first removes or anonymises its share
+    (hooks.Eraser), then the person row goes, and with it what cascades."""
+    for eraser in erasers:
+        eraser.erase(session, person)
     session.delete(person)

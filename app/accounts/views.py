@@ -13,12 +13,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from jinja2_fragments.flask import render_block
 from webauthn.helpers import bytes_to_base64url
 
+from app import hooks
 from app.accounts import passkeys, services
 from app.accounts.forms import InviteForm, JoinForm, ProfileForm, SetupForm, TeamForm
 from app.accounts.models import LinkPurpose, Membership, Person, Role, new_user_handle
 from app.extensions import db, limiter, login_manager
 from app.notify import services as notify_services
-from app.web import NavItem, register_nav
 
 bp = Blueprint("accounts", __name__)
 
@@ -26,11 +26,6 @@ CEREMONY = "webauthn_ceremony"
 auth_limit = limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"], methods=["POST"])
 # The sign-in page asks for options on every load (passkey autofill), so this one is looser.
 options_limit = limiter.limit("30 per minute", methods=["POST"])
-
-
-@bp.record_once
-def _register_nav(state):
-    register_nav(state.app, NavItem("accounts.profile", _l("Profiel"), "person", 90))
 
 
 @login_manager.user_loader
@@ -468,7 +463,7 @@ def remove_passkey(passkey_id):
 @bp.get("/profile/export")
 @login_required
 def export():
-    data = services.export_person(current_user)
+    data = services.export_person(db.session, current_user, hooks.of().exports)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="leerkring-mijn-gegevens.json"'})
@@ -478,7 +473,7 @@ def export():
 @login_required
 def delete_account():
     if request.method == "POST":
-        services.delete_person(db.session, current_user._get_current_object())
+        services.delete_person(db.session, current_user._get_current_object(), hooks.of().erasers)
         db.session.commit()
         session.clear()
         logout_user()

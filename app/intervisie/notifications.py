@@ -90,15 +90,9 @@ def send_open_actions(session, now: datetime) -> None:
                           dedupe_key=f"open-action:{action.id}:{rnd.id}")
 
 
-def scheduler(app):
-    """The function the notification worker calls; it also removes expired case texts."""
+def in_request_context(app, job):
+    """Jobs run in the worker, outside any request: give url_for the public address."""
     def run(session, now):
-        from app.intervisie.services import purge_cases
         with app.test_request_context(base_url=app.config["APP_URL"]):
-            send_reminders(session, now)
-            purge_cases(session, now)
+            job(session, now)
     return run
-
-
-def open_action_count(session, person_id: int) -> int:
-    return len(session.scalars(select(Action.id).where(Action.owner_id == person_id, Action.done_at.is_(None))).all())

@@ -40,7 +40,7 @@ def preferences(session, person_id: int) -> NotificationPreference:
 def save_preferences(session, person_id: int, *, muted: list[str], quiet_enabled: bool,
                      evening, morning, weekends: bool) -> NotificationPreference:
     pref = session.get(NotificationPreference, person_id) or NotificationPreference(person_id=person_id)
-    pref.muted_kinds = sorted(k for k in muted if k in kinds.KINDS and kinds.get(k).optional)
+    pref.muted_kinds = sorted(k for k in muted if (kind := kinds.find(k)) is not None and kind.optional)
     pref.quiet_enabled, pref.quiet_evening, pref.quiet_morning = quiet_enabled, evening, morning
     pref.quiet_weekends = weekends
     session.add(pref)
@@ -208,7 +208,7 @@ def claim(session, *, worker: str, now: datetime, limit: int, lease: timedelta,
         .where(PushDelivery.leased_by == token)).all()
     jobs = []
     for delivery, notification, subscription in rows:
-        kind = kinds.KINDS.get(notification.kind)
+        kind = kinds.find(notification.kind)
         ttl = int((notification.expires_at - now).total_seconds())
         jobs.append(Job(
             delivery.id, subscription.id,

@@ -1,4 +1,4 @@
-"""The one worker loop: sends due pushes and runs the schedulers (reminders).
+"""The one worker loop: sends due pushes and runs every feature's scheduled jobs (hooks.Job).
 
 In `make run` it is a thread in the web process; at scale `flask --app app worker` runs it as a
 process of its own, as many as you like: claims are leased, so each push goes out once.
@@ -35,7 +35,7 @@ class Worker:
         self._in_flight = 0
         self._lock = threading.Lock()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
-        self._last_schedule = None
+        self._last_run: dict[str, object] = {}  # job name -> when this worker last ran it
 
     @property
     def sender(self):
@@ -79,14 +79,20 @@ class Worker:
                 self._in_flight -= len(finished)
         return len(finished)
 
-    def run_schedulers(self, now) -> None:
-        """Each feature's scheduler writes due reminders; dedupe keys keep them idempotent."""
-        if self._last_schedule and now - self._last_schedule < timedelta(seconds=30):
-            return
-        self._last_schedule = now
-        for scheduler in self.app.extensions.get("notify_schedulers", []):
-            scheduler(db.session, now)
-            db.session.commit()
+    def run_jobs(self, now) -> None:
+        """Each feature's scheduled jobs (hooks.Job), each at its own interval, each in its own
+        transaction: one that fails is logged and tried again next time, the others go on."""
+        for job in self.app.extensions["hooks"].jobs:
+            last = self._last_run.get(job.name)
+            if last is not None and now - last < job.interval:
+                continue
+            self._last_run[job.name] = now
+            try:
+                job.run(db.session, now)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("scheduled job %s failed", job.name)
 
     def tick(self, *, block: bool = False) -> int:
         """Claim what is due and hand it to the pool. With block=True, wait until it is sent."""
@@ -95,7 +101,7 @@ class Worker:
             now = utcnow()
             services.expire_stale(db.session, now)
             db.session.commit()
-            self.run_schedulers(now)
+            self.run_jobs(now)
             with self._lock:
                 room = self.capacity - self._in_flight
             if room <= 0:

@@ -157,7 +157,8 @@ def test_export_and_delete_account(app, make_team, make_person, login):
     export = client.get("/profile/export")
     assert export.headers["Content-Disposition"].startswith("attachment")
     data = export.get_json()
-    assert data["name"] == "Sanne Bakker" and data["teams"][0]["team"] == "Wijkteam Noord"
+    account = data["account"]
+    assert account["name"] == "Sanne Bakker" and account["teams"][0]["team"] == "Wijkteam Noord"
     token = csrf_token(client, "/profile/delete")
     client.post("/profile/delete", data={"csrf_token": token})
     with app.app_context():

@@ -1,0 +1,128 @@
+"""The seams through which a feature plugs into the shell.
+
+Every feature package (accounts, notify, intervisie, and the ones after them) fills this one
+registry from its own `init_app`: what it adds to the bottom navigation, the notifications it
+sends, its scheduled jobs, its cards on Vandaag, and its share of a person's data export and of
+account deletion. The shell (`app/__init__.py`, `app/web.py`), accounts and notify read the
+registry and import no feature, so adding a feature means adding a package that registers itself.
+
+The registry lives on the app (`app.extensions["hooks"]`), not in module globals: every app the
+tests create has its own, and nothing leaks from one to the next.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An area in the bottom navigation; `order` sorts them left to right."""
+
+    endpoint: str
+    label: object
+    icon: str          # templates/_partials/icon_<icon>.html
+    order: int
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """What a feature sends: shown in the settings and explained before permission is asked."""
+
+    key: str
+    label: object             # shown in the settings, translated
+    explanation: object       # what this notification is for, shown before asking permission
+    ttl: timedelta            # how long a push service keeps it for an offline phone
+    urgency: str = "normal"   # Web Push Urgency: very-low, low, normal, high
+    quiet_hours: bool = True  # waits for the end of quiet hours
+    optional: bool = True     # the person may switch it off
+
+
+@dataclass(frozen=True)
+class Job:
+    """Work the notification worker runs every `interval` (reminders, retention).
+
+    `run(session, now)` adds and flushes; the worker commits after each job, so one failing job
+    never takes another's work with it. Jobs must be idempotent: several workers may run.
+    """
+
+    name: str
+    run: Callable[[Any, datetime], None]
+    interval: timedelta
+
+
+@dataclass(frozen=True)
+class TodayCard:
+    """A card on Vandaag. `load(session, person, now)` returns the template's context, or None
+    when there is nothing to show; `template` is included with that context as `card`."""
+
+    key: str
+    template: str
+    load: Callable[[Any, Any, datetime], dict | None]
+    order: int
+
+
+@dataclass(frozen=True)
+class ExportPart:
+    """A feature's share of "download my data": `collect(session, person)` returns plain JSON data."""
+
+    key: str
+    title: object
+    collect: Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Eraser:
+    """A feature's share of account deletion: `erase(session, person)` removes or anonymises what
+    belongs to the person, before the person row itself goes."""
+
+    key: str
+    erase: Callable[[Any, Any], None]
+
+
+@dataclass
+class Hooks:
+    nav: list[NavItem] = field(default_factory=list)
+    kinds: dict[str, NotificationKind] = field(default_factory=dict)
+    jobs: list[Job] = field(default_factory=list)
+    cards: list[TodayCard] = field(default_factory=list)
+    exports: list[ExportPart] = field(default_factory=list)
+    erasers: list[Eraser] = field(default_factory=list)
+
+    def add_nav(self, item: NavItem) -> None:
+        self.nav.append(item)
+        self.nav.sort(key=lambda i: i.order)
+
+    def add_kind(self, kind: NotificationKind) -> NotificationKind:
+        if kind.key in self.kinds:
+            raise ValueError(f"notification kind {kind.key!r} registered twice")
+        self.kinds[kind.key] = kind
+        return kind
+
+    def add_job(self, job: Job) -> None:
+        self.jobs.append(job)
+
+    def add_card(self, card: TodayCard) -> None:
+        self.cards.append(card)
+        self.cards.sort(key=lambda c: c.order)
+
+    def add_export(self, part: ExportPart) -> None:
+        self.exports.append(part)
+
+    def add_eraser(self, eraser: Eraser) -> None:
+        self.erasers.append(eraser)
+
+
+def init_app(app: Flask) -> Hooks:
+    hooks = Hooks()
+    app.extensions["hooks"] = hooks
+    return hooks
+
+
+def of(app: Flask | None = None) -> Hooks:
+    """The registry of this app (or of the current one)."""
+    return (app or current_app).extensions["hooks"]
