@@ -5,6 +5,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from app import hooks
 from app.accounts import services
 from app.accounts.models import Role, Team
 from app.extensions import db
@@ -64,7 +65,7 @@ def register_commands(app: Flask) -> None:
         from app.demo import fill_demo
         if services.organisation_exists(db.session):
             raise click.ClickException("De database is niet leeg; de demo vult alleen een lege database.")
-        links = fill_demo(db.session, current_app.config["INVITE_DAYS"])
+        links = fill_demo(db.session, current_app.config["INVITE_DAYS"], hooks.of().demos)
         db.session.commit()
         click.echo("\n  Demo-organisatie 'Jeugdzorg Rivierenland' staat klaar. Word een van deze mensen "
                    "(open de link en maak een passkey):\n")

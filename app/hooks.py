@@ -2,8 +2,8 @@
 
 Every feature package (accounts, notify, intervisie, and the ones after them) fills this one
 registry from its own `init_app`: what it adds to the bottom navigation, the notifications it
-sends, its scheduled jobs, its cards on Vandaag, and its share of a person's data export and of
-account deletion. The shell (`app/__init__.py`, `app/web.py`), accounts and notify read the
+sends, its scheduled jobs, its cards on Vandaag, its share of a person's data export and of
+account deletion, and its share of the demo data. The shell (`app/__init__.py`, `app/web.py`), accounts and notify read the
 registry and import no feature, so adding a feature means adding a package that registers itself.
 
 The registry lives on the app (`app.extensions["hooks"]`), not in module globals: every app the
@@ -84,6 +84,15 @@ class Eraser:
     erase: Callable[[Any, Any], None]
 
 
+@dataclass(frozen=True)
+class DemoPart:
+    """A feature's share of `flask demo`: `fill(session, teams, people, now)` adds fictional data
+    for the demo organisation's teams and people (dicts by name)."""
+
+    key: str
+    fill: Callable[[Any, dict, dict, datetime], None]
+
+
 @dataclass
 class Hooks:
     nav: list[NavItem] = field(default_factory=list)
@@ -92,6 +101,7 @@ class Hooks:
     cards: list[TodayCard] = field(default_factory=list)
     exports: list[ExportPart] = field(default_factory=list)
     erasers: list[Eraser] = field(default_factory=list)
+    demos: list[DemoPart] = field(default_factory=list)
 
     def add_nav(self, item: NavItem) -> None:
         self.nav.append(item)
@@ -115,6 +125,9 @@ class Hooks:
 
     def add_eraser(self, eraser: Eraser) -> None:
         self.erasers.append(eraser)
+
+    def add_demo(self, part: DemoPart) -> None:
+        self.demos.append(part)
 
 
 def init_app(app: Flask) -> Hooks:

@@ -39,7 +39,7 @@ def actions_card(session, person, _now) -> dict | None:
 
 def init_app(app: Flask) -> None:
     from app import live
-    from app.intervisie import notifications, services, views
+    from app.intervisie import demo, notifications, services, views
 
     app.extensions["live"] = live.broker_for(app.config.get("REDIS_URL"))
     app.register_blueprint(views.bp)
@@ -52,3 +52,4 @@ def init_app(app: Flask) -> None:
     registry.add_job(hooks.Job("intervisie-reminders", notifications.in_request_context(app, notifications.send_reminders),
                                interval=timedelta(seconds=30)))
     registry.add_job(hooks.Job("intervisie-case-retention", services.purge_cases, interval=timedelta(hours=1)))
+    registry.add_demo(hooks.DemoPart("intervisie", demo.fill))
