@@ -102,6 +102,9 @@ class Hooks:
     exports: list[ExportPart] = field(default_factory=list)
     erasers: list[Eraser] = field(default_factory=list)
     demos: list[DemoPart] = field(default_factory=list)
+    # Answers one feature offers another without either importing the other, by name. Known:
+    # "current_buddies": (session, person_id) -> list of person ids (buddies, for feedback's form).
+    lookups: dict[str, Callable] = field(default_factory=dict)
 
     def add_nav(self, item: NavItem) -> None:
         self.nav.append(item)
@@ -128,6 +131,13 @@ class Hooks:
 
     def add_demo(self, part: DemoPart) -> None:
         self.demos.append(part)
+
+    def provide(self, name: str, answer: Callable) -> None:
+        self.lookups[name] = answer
+
+    def lookup(self, name: str) -> Callable | None:
+        """The answer another feature provides, or None when that feature is not installed."""
+        return self.lookups.get(name)
 
 
 def init_app(app: Flask) -> Hooks:
