@@ -107,6 +107,18 @@ def robots():
     return Response("User-agent: *\nDisallow: /\n", mimetype="text/plain")
 
 
+def reload_user():
+    """The signed-in person loaded afresh, or None: for responses that outlive their request.
+
+    Flask-Login loads the user once per request and keeps it in `g`. A live stream lasts for
+    hours, so it drops that copy and lets Flask-Login load again from the same session data
+    through the app's user loader: a sign-out elsewhere or a revoked session then shows here.
+    """
+    g.pop("_login_user", None)
+    user = current_user._get_current_object()
+    return user if user is not None and user.is_authenticated else None
+
+
 def nl_datetime(value, fmt="EEE d MMM, HH:mm"):
     """Dates as people in the Netherlands write them (di 3 dec, 14:30), in Europe/Amsterdam."""
     return format_datetime(value, fmt) if value else ""

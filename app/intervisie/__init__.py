@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from app.intervisie import notifications, views
 
     app.extensions["live"] = live.broker_for(app.config.get("REDIS_URL"))
+    app.extensions["live_streams"] = live.StreamLimits()
     app.register_blueprint(views.bp)
     register_nav(app, NavItem("intervisie.index", _l("Intervisie"), "circle", 20))
     app.extensions.setdefault("notify_schedulers", []).append(notifications.scheduler(app))
