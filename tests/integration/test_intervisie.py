@@ -436,7 +436,7 @@ class Phone:
         response = client.get(f"/intervisie/rondes/{round_id}/live/stream", buffered=False)
         self._done.put(response)
         chunks = iter(response.response)
-        while (command := self._todo.get()) != "close":
+        while self._todo.get() != "close":
             self._done.put(next(chunks, b"").decode())
         response.close()
         self._done.put(None)
