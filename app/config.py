@@ -56,6 +56,7 @@ def load(instance_path: str) -> dict:
     rp_id, origin = relying_party(app_url)
     redis_url = os.environ.get("REDIS_URL", "").strip() or None
     production = os.environ.get("LEERKRING_ENV", "development") == "production"
+    threads = int(os.environ.get("THREADS", "200"))  # gunicorn threads per process (Makefile)
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
@@ -95,6 +96,18 @@ def load(instance_path: str) -> dict:
         "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY") or None,
         "VAPID_SUBJECT": vapid_subject(app_url),
         "PUSH_TIMEOUT": float(os.environ.get("PUSH_TIMEOUT", "10")),
+        # Request size. The largest real form is a case text of 5,000 characters (under 60 kB even
+        # fully percent-encoded) and passkey JSON is a few kB, so 1 MB is roomy and a 40 MB body is
+        # refused (413) before anything reads it.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+        # Live rounds. Every open stream holds a server thread; the stream re-checks its right to
+        # exist (signed in, still a participant) and sends a ping every LIVE_HEARTBEAT seconds.
+        "LIVE_HEARTBEAT": float(os.environ.get("LIVE_HEARTBEAT", "15")),
+        # A phone and a laptop with a tab or two; more is a leak or an attack.
+        "LIVE_STREAMS_PER_PERSON": int(os.environ.get("LIVE_STREAMS_PER_PERSON", "4")),
+        # Three quarters of the threads at most, so sign-in, pages and posts always find a thread.
+        "LIVE_STREAMS_PER_PROCESS": int(os.environ.get("LIVE_STREAMS_PER_PROCESS", str(max(1, threads * 3 // 4)))),
         # "thread": run the notification worker inside the web process (what `make run` does).
         "NOTIFY_WORKER": os.environ.get("LEERKRING_WORKER", ""),
     }

@@ -180,6 +180,56 @@ class RedisBroker(_Hub):
             confirmed -= gone
 
 
+class StreamSlot:
+    """One open stream's place in the count; closing it (any number of times) frees the place."""
+
+    def __init__(self, limits: StreamLimits, person_id: int) -> None:
+        self._limits, self.person_id, self._open = limits, person_id, True
+
+    def close(self) -> None:
+        with self._limits._lock:
+            if self._open:
+                self._open = False
+                self._limits._release(self.person_id)
+
+
+class StreamLimits:
+    """Open live streams in this process, per person and in total.
+
+    Each stream holds a server thread for as long as it is open, so without a cap one person
+    (200 tabs) or a crowd could take every thread and nobody could sign in. Counted in the
+    process on purpose: threads are a per-process resource, and a count that dies with its
+    process can never be left stale by a crash.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._per_person: dict[int, int] = {}
+        self._total = 0
+
+    def open(self, person_id: int, *, per_person: int, per_process: int) -> StreamSlot | None:
+        """A slot for one more stream of this person, or None when a cap is reached."""
+        with self._lock:
+            mine = self._per_person.get(person_id, 0)
+            if mine >= per_person or self._total >= per_process:
+                return None
+            self._per_person[person_id] = mine + 1
+            self._total += 1
+        return StreamSlot(self, person_id)
+
+    def _release(self, person_id: int) -> None:  # called with the lock held
+        self._total -= 1
+        left = self._per_person.get(person_id, 1) - 1
+        if left:
+            self._per_person[person_id] = left
+        else:
+            self._per_person.pop(person_id, None)
+
+    def count(self, person_id: int | None = None) -> int:
+        with self._lock:
+            return self._total if person_id is None else self._per_person.get(person_id, 0)
+
+
 def broker_for(redis_url: str | None) -> Broker:
     """RedisBroker when a Redis URL is configured, else the in-process LocalBroker."""
     return RedisBroker(redis_url) if redis_url else LocalBroker()

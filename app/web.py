@@ -10,6 +10,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
 
 from app import hooks
 from app.extensions import db
@@ -94,13 +95,39 @@ def robots():
     return Response("User-agent: *\nDisallow: /\n", mimetype="text/plain")
 
 
+def reload_user():
+    """The signed-in person loaded afresh, or None: for responses that outlive their request.
+
+    Flask-Login loads the user once per request and keeps it in `g`. A live stream lasts for
+    hours, so it drops that copy and lets Flask-Login load again from the same session data
+    through the app's user loader: a sign-out elsewhere or a revoked session then shows here.
+    """
+    g.pop("_login_user", None)
+    user = current_user._get_current_object()
+    return user if user is not None and user.is_authenticated else None
+
+
 def nl_datetime(value, fmt="EEE d MMM, HH:mm"):
     """Dates as people in the Netherlands write them (di 3 dec, 14:30), in Europe/Amsterdam."""
     return format_datetime(value, fmt) if value else ""
 
 
 def error_page(status: int, title, message):
-    return render_template("error.html", status=status, title=title, message=message), status
+    """The friendly error page; to htmx, a small fragment for the page's error region.
+
+    htmx 4 swaps error responses like any other, into whatever asked (a live state, a form). A
+    whole document there would nest a page in the page, and even a fragment would wipe what the
+    person was doing, so the fragment goes to #request-error (base.html) and the rest stays.
+    """
+    context = dict(status=status, title=title, message=message)
+    if not request.headers.get("HX-Request"):
+        response = Response(render_template("error.html", **context), status)
+    else:
+        response = Response(render_block("error.html", "fragment", **context), status)
+        response.headers["HX-Retarget"] = "#request-error"
+        response.headers["HX-Reswap"] = "innerHTML"
+    response.vary.add("HX-Request")
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -120,6 +147,23 @@ def init_app(app: Flask) -> None:
     def not_found(_error):
         return error_page(404, _l("Niet gevonden"),
                           _l("Deze pagina bestaat niet, of je hebt er geen toegang toe."))
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return error_page(403, _l("Geen toegang"),
+                          _l("Dit kan alleen met een andere rol, bijvoorbeeld als teamleider. Vraag het je "
+                             "teamleider als je denkt dat dit niet klopt."))
+
+    @app.errorhandler(409)
+    def conflict(_error):
+        return error_page(409, _l("Dat kan nu niet meer"),
+                          _l("Dit is intussen veranderd, bijvoorbeeld omdat de ronde al begonnen of afgelast "
+                             "is. Vernieuw de pagina en kijk opnieuw."))
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return error_page(413, _l("Dat is te groot"),
+                          _l("Wat je stuurde is te groot om te bewaren. Maak het korter en probeer het opnieuw."))
 
     @app.errorhandler(405)
     def method_not_allowed(_error):

@@ -17,6 +17,7 @@ from app import hooks
 from app.accounts import passkeys, services
 from app.accounts.forms import InviteForm, JoinForm, ProfileForm, SetupForm, TeamForm
 from app.accounts.models import LinkPurpose, Membership, Person, Role, new_user_handle
+from app.devices import device_label
 from app.extensions import db, limiter, login_manager
 from app.notify import services as notify_services
 
@@ -57,16 +58,6 @@ def sign_in(person: Person) -> None:
     session.clear()
     login_user(person, remember=True)
     session.permanent = True
-
-
-def device_label() -> str:
-    """A recognisable name for a passkey, from the browser that made it."""
-    agent = request.user_agent.string.lower()
-    for needle, label in (("iphone", "iPhone"), ("ipad", "iPad"), ("android", "Android"),
-                          ("mac os", "Mac"), ("windows", "Windows"), ("linux", "Linux")):
-        if needle in agent:
-            return label
-    return _("Apparaat")
 
 
 def credential_from_request() -> dict:

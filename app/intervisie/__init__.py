@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     from app.intervisie import demo, notifications, services, views
 
     app.extensions["live"] = live.broker_for(app.config.get("REDIS_URL"))
+    app.extensions["live_streams"] = live.StreamLimits()
     app.register_blueprint(views.bp)
     registry = hooks.of(app)
     registry.add_nav(hooks.NavItem("intervisie.index", _l("Intervisie"), "circle", 20))

@@ -1,6 +1,8 @@
 """Intervisie views: plan, RSVP, prepare the case, the live round, reflection, calendar, overview."""
 from __future__ import annotations
 
+import math
+import time
 from datetime import datetime, timedelta
 
 from flask import (
@@ -18,6 +20,7 @@ from app.intervisie.forms import CaseForm, PlanForm, ReflectionForm, TeamSetting
 from app.intervisie.models import CaseText, Round
 from app.intervisie.notifications import announce
 from app.models_base import utcnow
+from app.web import reload_user
 
 bp = Blueprint("intervisie", __name__, url_prefix="/intervisie")
 
@@ -299,26 +302,68 @@ def live_state(round_id):
 @bp.get("/rondes/<int:round_id>/live/stream")
 @login_required
 def live_stream(round_id):
-    """Server-sent events: "changed" with the round's version. Phones then fetch the state."""
+    """Server-sent events: "changed" with the round's version. Phones then fetch the state.
+
+    Each open stream holds a server thread, so streams are capped per person and per process
+    (beyond: 429, and hx-sse tries again later), and a stream ends ("gone") as soon as its
+    person signs out, loses the session or leaves the round.
+    """
     acc = as_participant(round_id)
+    config = current_app.config
+    heartbeat = config["LIVE_HEARTBEAT"]
+    slot = current_app.extensions["live_streams"].open(
+        current_user.id, per_person=config["LIVE_STREAMS_PER_PERSON"], per_process=config["LIVE_STREAMS_PER_PROCESS"])
+    if slot is None:
+        return streams_busy(heartbeat)
     channel = f"round:{round_id}"
     version = acc.round.version
+    person_id = current_user.id
     broker = current_app.extensions["live"]
     db.session.remove()  # hold no database connection while the stream is open
-    heartbeat = current_app.config.get("LIVE_HEARTBEAT", 15)
 
     def events():
         with broker.subscribe(channel) as subscription:
             yield "retry: 1000\n\n"
             # A phone that reconnects catches up at once: it always hears the current version.
-            yield f"event: changed\nid: {version}\ndata: {version}\n\n"
+            # `retry` again inside the event, where hx-sse reads it: back to a quick reconnect.
+            yield f"event: changed\nid: {version}\nretry: 1000\ndata: {version}\n\n"
+            check_at = time.monotonic() + heartbeat
             while True:
                 message = subscription.get(timeout=heartbeat)
+                if time.monotonic() >= check_at:
+                    if not may_follow(round_id, person_id):
+                        yield "event: gone\ndata: gone\n\n"
+                        return
+                    check_at = time.monotonic() + heartbeat
                 yield f"event: changed\nid: {message}\ndata: {message}\n\n" if message else ": ping\n\n"
 
     response = Response(stream_with_context(events()), mimetype="text/event-stream")
+    response.call_on_close(slot.close)  # also when the stream never started
     response.headers["Cache-Control"] = "no-cache, no-transform"
     response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def may_follow(round_id: int, person_id: int) -> bool:
+    """Whether an open stream may go on: its session still signs the same person in (through
+    Flask-Login's user loader, so a sign-out or revoked session counts) and they still take part."""
+    try:
+        person = reload_user()
+        return (person is not None and person.id == person_id
+                and services.participant(db.session, round_id, person_id) is not None)
+    finally:
+        db.session.remove()  # no database connection held between checks
+
+
+def streams_busy(heartbeat: float) -> Response:
+    """429 as an event stream: hx-sse takes over any event stream, reads `retry` and tries again
+    that much later (then backs off further while the cap holds)."""
+    wait = max(1, math.ceil(heartbeat))
+    message = _("Leerkring staat op te veel schermen tegelijk open. Dit scherm werkt zo vanzelf weer bij.")
+    response = Response(f"retry: {wait * 1000}\nevent: busy\ndata: {message}\n\n", status=429,
+                        mimetype="text/event-stream")
+    response.headers["Retry-After"] = str(wait)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

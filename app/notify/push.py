@@ -6,10 +6,12 @@ payload and says what happened, so the worker can decide between done, retry and
 from __future__ import annotations
 
 import base64
+import re
 import threading
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,16 +19,45 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02 as Vapid
 from pywebpush import WebPusher
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
-# The browsers' push services. Anything else is refused when a subscription is posted, so nobody
-# can make the server send requests to an address of their choosing.
+# The browsers' push services, pinned as tightly as each service allows. Anything else is refused
+# when a subscription is posted, and again right before sending, so nobody can make the server send
+# requests to an address of their choosing. A leading `*.` allows subdomains (Windows gives each
+# device a regional host; Apple documents *.push.apple.com for web push).
 DEFAULT_ALLOWED = (
     "https://fcm.googleapis.com",
     "https://android.googleapis.com",
     "https://updates.push.services.mozilla.com",
     "https://web.push.apple.com",
+    "https://*.push.apple.com",
     "https://*.notify.windows.com",
 )
+
+# A plain DNS name: letters, digits and inner hyphens per label, dots between labels, and a
+# top-level label that is not all digits (so no IPv4 literal in any of its decimal, octal or
+# hex spellings, and no trailing dot).
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+DNS_NAME = re.compile(rf"(?:{_LABEL}\.)+(?=[a-z0-9-]*[a-z])({_LABEL})")
+# What may stand between "scheme://" and the path: a host and an optional port, nothing else
+# (no userinfo "@", no percent-escapes, no backslash, no brackets).
+AUTHORITY = re.compile(r"(?P<host>[A-Za-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?")
+
+
+@dataclass(frozen=True)
+class Origin:
+    scheme: str
+    host: str
+    port: int | None
+    subdomains: bool = False
+
+    def admits(self, scheme: str, host: str, port: int | None) -> bool:
+        if (scheme, port) != (self.scheme, self.port):
+            return False
+        if self.subdomains:
+            return host.endswith("." + self.host) and DNS_NAME.fullmatch(host) is not None
+        return host == self.host
 
 
 def allowed_origins(extra: str | None) -> tuple[str, ...]:
@@ -34,28 +65,51 @@ def allowed_origins(extra: str | None) -> tuple[str, ...]:
     return DEFAULT_ALLOWED + more
 
 
-def endpoint_allowed(endpoint: str, origins: tuple[str, ...]) -> bool:
-    """True when the endpoint's scheme, host and port match an allowed origin exactly
-    (a leading `*.` allows subdomains)."""
+@lru_cache(maxsize=64)
+def _origin(text: str) -> Origin | None:
+    scheme, sep, rest = text.partition("://")
+    subdomains = rest.startswith("*.")
+    parts = _split(f"{scheme}://{rest.removeprefix('*.')}") if sep else None
+    if parts is None or parts[3] not in ("", "/"):
+        return None
+    return Origin(parts[0], parts[1], parts[2], subdomains)
+
+
+def _split(url: str) -> tuple[str, str, int | None, str] | None:
+    """(scheme, host, port, path) as the HTTP client (urllib3) will see them, or None when the URL
+    is anything but plain: the authority must read the same to us and to urllib3."""
+    if not isinstance(url, str) or len(url) > 2048 or "\\" in url:
+        return None
+    if not all("\x21" <= ch <= "\x7e" for ch in url):  # printable ASCII only: no spaces, controls, unicode dots
+        return None
+    scheme, sep, rest = url.partition("://")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    match = AUTHORITY.fullmatch(authority)
+    if not sep or match is None:
+        return None
     try:
-        parts = urlsplit(endpoint)
-        port = parts.port
-    except ValueError:
+        parsed = parse_url(url)
+    except LocationParseError:
+        return None
+    raw_port = int(match["port"]) if match["port"] else None
+    if parsed.scheme not in ("https", "http") or parsed.auth is not None or parsed.host != match["host"].lower() or parsed.port != raw_port:
+        return None
+    return parsed.scheme, parsed.host, parsed.port, parsed.path or ""
+
+
+def endpoint_allowed(endpoint: str, origins: tuple[str, ...]) -> bool:
+    """True when the endpoint's scheme, host and port match an allowed origin exactly.
+
+    The host is read with urllib3's parser, the one requests connects with, and must be written
+    plainly, so no parser difference can make us check one host and connect to another. The
+    built-in services are https hosts with DNS names; extra origins from configuration (a local
+    push service in tests, http://127.0.0.1:port) match exactly as written.
+    """
+    parts = _split(endpoint)
+    if parts is None:
         return False
-    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
-        return False
-    for origin in origins:
-        allowed = urlsplit(origin.replace("*.", "wildcard.", 1))
-        if allowed.scheme != parts.scheme or allowed.port != port:
-            continue
-        host = allowed.hostname or ""
-        if origin.split("://", 1)[1].startswith("*."):
-            suffix = host.removeprefix("wildcard")
-            if parts.hostname.endswith(suffix) and parts.hostname != suffix.lstrip("."):
-                return True
-        elif parts.hostname == host:
-            return True
-    return False
+    scheme, host, port, _path = parts
+    return any(origin is not None and origin.admits(scheme, host, port) for origin in map(_origin, origins))
 
 
 def load_vapid(instance_path: str, pem: str | None) -> Vapid:
@@ -111,8 +165,20 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
+class NoRedirects(requests.Session):
+    """Push services answer directly; following a redirect could lead past the allowlist."""
+
+    def request(self, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
+
+
 class Sender:
-    """Sends pushes with one VAPID key, reusing connections and signed VAPID headers."""
+    """Sends pushes with one VAPID key, reusing connections and signed VAPID headers.
+
+    Every endpoint is checked against the allowlist again right before sending: a subscription
+    stored before a stricter check (or written to the database by other means) never gets out.
+    """
 
     def __init__(self, vapid: Vapid, subject: str, timeout: float = 10.0):
         self.vapid = vapid
@@ -125,7 +191,7 @@ class Sender:
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = self._local.session = requests.Session()
+            session = self._local.session = NoRedirects()
         return session
 
     def _vapid_headers(self, endpoint: str) -> dict:
@@ -143,7 +209,10 @@ class Sender:
             self._headers[audience] = (now + 11 * 3600, headers)
             return headers
 
-    def send(self, subscription: dict, payload: str, *, ttl: int, urgency: str, topic: str | None) -> Outcome:
+    def send(self, subscription: dict, payload: str, *, ttl: int, urgency: str, topic: str | None,
+             allowed: tuple[str, ...] = DEFAULT_ALLOWED) -> Outcome:
+        if not endpoint_allowed(subscription.get("endpoint"), allowed):
+            return Outcome("gone", error="endpoint not allowed")  # the worker forgets this device
         headers = dict(self._vapid_headers(subscription["endpoint"]))
         headers["Urgency"] = urgency
         if topic:

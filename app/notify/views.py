@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from app.accounts.views import device_label
+from app.devices import device_label
 from app.extensions import db, limiter
 from app.notify import kinds, push, services
 from app.notify.forms import PreferencesForm

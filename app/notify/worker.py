@@ -19,7 +19,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models_base import utcnow
-from app.notify import services
+from app.notify import push, services
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class Worker:
         self._lock = threading.Lock()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._last_run: dict[str, object] = {}  # job name -> when this worker last ran it
+        self.allowed = push.allowed_origins(app.config.get("PUSH_ENDPOINT_ALLOWLIST"))
 
     @property
     def sender(self):
@@ -48,7 +49,7 @@ class Worker:
         """Runs in the pool: send one push and queue its outcome for recording."""
         try:
             outcome = self.sender.send(job.subscription, job.payload, ttl=job.ttl, urgency=job.urgency,
-                                       topic=job.topic)
+                                       topic=job.topic, allowed=self.allowed)
             self._done.put((job, outcome))
         except Exception:  # one bad push must not stop the others; its lease runs out and it retries
             log.exception("push %s failed unexpectedly", job.delivery_id)

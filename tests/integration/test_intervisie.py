@@ -2,6 +2,7 @@
 reflection, retention, calendar feeds and the lead's overview."""
 from __future__ import annotations
 
+import queue
 import re
 import threading
 from datetime import datetime, timedelta, timezone
@@ -417,3 +418,131 @@ def test_a_vote_phase_takes_one_answer_per_person(app, team, login):
     assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 0, "tekst": "toch die van Joris"}).status_code == 403
     assert post(as_(app, login, people["joris"]), f"/intervisie/rondes/{round_id}/live/bijdragen",
                 {"fase": 0, "tekst": "Sanne's casus"}).status_code == 200
+
+
+# Live streams hold a server thread each: capped, and ended when their right to exist ends ------
+
+class Phone:
+    """One open live stream on a thread of its own, as in the server. (A streamed response keeps
+    its request context pushed on the thread that reads it, so two streams must not share one.)"""
+
+    def __init__(self, client, round_id):
+        self._todo, self._done = queue.Queue(), queue.Queue()
+        threading.Thread(target=self._run, args=(client, round_id), daemon=True).start()
+        self.response = self._done.get(timeout=10)
+        self.status_code = self.response.status_code
+
+    def _run(self, client, round_id):
+        response = client.get(f"/intervisie/rondes/{round_id}/live/stream", buffered=False)
+        self._done.put(response)
+        chunks = iter(response.response)
+        while self._todo.get() != "close":
+            self._done.put(next(chunks, b"").decode())
+        response.close()
+        self._done.put(None)
+
+    def next(self) -> str:
+        self._todo.put("next")
+        return self._done.get(timeout=10)
+
+    def read_to_end(self, limit=50) -> list[str]:
+        chunks = []
+        while len(chunks) < limit and (chunk := self.next()):
+            chunks.append(chunk)
+        return chunks
+
+    def close(self):
+        self._todo.put("close")
+        self._done.get(timeout=10)
+
+
+def in_app(app, work):
+    with app.app_context():
+        return work()
+
+
+def test_one_person_cannot_hold_every_stream(app, team, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    assert app.config["LIVE_STREAMS_PER_PERSON"] == 4
+    daan = as_(app, login, people["daan"])
+    phones = [Phone(daan, round_id) for _ in range(4)]
+    assert all(p.status_code == 200 and p.response.mimetype == "text/event-stream" for p in phones)
+    refused = Phone(daan, round_id)
+    # A clear retry, in a form hx-sse takes over: it waits `retry` ms, then tries again.
+    assert refused.status_code == 429 and refused.response.mimetype == "text/event-stream"
+    assert refused.response.headers["Retry-After"] == "15"
+    body = "".join(refused.read_to_end())
+    assert body.startswith("retry: 15000\n") and "event: busy" in body and "te veel schermen" in body
+    refused.close()
+    # Someone else in the round is not affected, and a closed stream frees its place.
+    joris = Phone(as_(app, login, people["joris"]), round_id)
+    assert joris.status_code == 200
+    phones.pop().close()
+    again = Phone(daan, round_id)
+    assert again.status_code == 200
+    for phone in [*phones, joris, again]:
+        phone.close()
+    assert app.extensions["live_streams"].count() == 0
+
+
+def test_streams_take_at_most_their_share_of_the_process(app, team, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    app.config["LIVE_STREAMS_PER_PROCESS"] = 3
+    phones = [Phone(as_(app, login, people[k]), round_id) for k in ("lead", "sanne", "daan")]
+    assert [p.status_code for p in phones] == [200, 200, 200]
+    fatima = as_(app, login, people["fatima"])
+    refused = Phone(fatima, round_id)
+    assert refused.status_code == 429
+    refused.close()
+    for phone in phones:
+        phone.close()
+    later = Phone(fatima, round_id)
+    assert later.status_code == 200
+    later.close()
+
+
+def test_default_share_of_the_process_follows_the_threads(tmp_path, monkeypatch):
+    from app import config
+    monkeypatch.setenv("THREADS", "40")
+    settings = config.load(str(tmp_path))
+    assert settings["LIVE_STREAMS_PER_PROCESS"] == 30 and settings["LIVE_STREAMS_PER_PERSON"] == 4
+
+
+def test_stream_ends_when_its_person_leaves_the_round(app, team, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    app.config["LIVE_HEARTBEAT"] = 0.2
+    daan = Phone(as_(app, login, people["daan"]), round_id)
+    assert daan.next().startswith("retry:") and daan.next().startswith("event: changed")
+    assert daan.next().startswith(": ping") and daan.next().startswith(": ping")  # checked, still in
+    # Between checks the stream holds no database connection.
+    assert in_app(app, lambda: db.engine.pool.checkedout()) == 0
+
+    def remove_daan():
+        db.session.delete(db.session.get(Participant, (round_id, people["daan"].id)))
+        db.session.commit()
+    in_app(app, remove_daan)
+    # The stream says so and ends; the page then reloads and shows where Daan stands now.
+    assert daan.read_to_end()[-1].startswith("event: gone")
+    daan.close()
+    assert app.extensions["live_streams"].count() == 0
+
+
+def test_stream_ends_when_the_session_is_revoked(app, team, login):
+    """Sign-out everywhere, a recovery or a removed passkey bump the session epoch; the stream
+    notices through Flask-Login's user loader at its next check."""
+    from app.accounts.models import Person
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    app.config["LIVE_HEARTBEAT"] = 0.2
+    daan = Phone(as_(app, login, people["daan"]), round_id)
+    daan.next(), daan.next(), daan.next()
+
+    def revoke():
+        db.session.get(Person, people["daan"].id).session_epoch += 1
+        db.session.commit()
+    in_app(app, revoke)
+    assert daan.read_to_end()[-1].startswith("event: gone")
+    daan.close()

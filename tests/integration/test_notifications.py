@@ -172,6 +172,47 @@ def test_subscriptions_are_refused_for_unknown_push_services(app, push, person, 
     assert client.post("/push/subscriptions", headers={"X-CSRFToken": token}, json=fcm).status_code == 201
 
 
+def test_the_reported_allowlist_bypass_is_refused(app, push, person, login):
+    client = login(person)
+    token = csrf_token(client, "/meldingen/instellingen")
+    response = client.post("/push/subscriptions", headers={"X-CSRFToken": token},
+                           json={"endpoint": "https://127.0.0.1\\.notify.windows.com/x",
+                                 "keys": {"p256dh": "BA", "auth": "AA"}})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PushSubscription.id))) == 0
+
+
+def test_the_worker_never_sends_to_an_endpoint_outside_the_allowlist(app, push, worker, person, login):
+    """A subscription stored before the stricter check (or by other means) is forgotten, not sent."""
+    client = login(person)
+    phone = push.subscriber()
+    subscribe(client, phone.subscription)
+    with PushService() as internal:  # stands for an address inside the network
+        target = internal.subscriber()
+        with app.app_context():
+            db.session.execute(update(PushSubscription).values(endpoint=target.endpoint))
+            db.session.commit()
+        send_test(client)
+        worker.tick(block=True)
+        assert target.attempts == 0 and internal.deliveries == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PushSubscription.id))) == 0
+        assert db.session.scalar(select(func.count(Notification.id))) == 1  # still in the inbox
+
+
+def test_the_worker_does_not_follow_redirects(app, push, worker, person, login):
+    client = login(person)
+    with PushService() as internal:
+        target = internal.subscriber()
+        phone = push.subscriber().respond((307, {"Location": target.endpoint}))
+        subscribe(client, phone.subscription)
+        send_test(client)
+        worker.tick(block=True)
+        assert target.attempts == 0 and phone.attempts == 1
+    assert deliveries(app)[0].status == "failed"
+
+
 def test_unsubscribe_and_remove_devices(app, push, person, make_person, make_team, login):
     client = login(person)
     phone = push.subscriber()

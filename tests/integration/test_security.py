@@ -124,3 +124,84 @@ def test_sign_in_is_rate_limited(tmp_path):
     assert "Even rustig aan" in page.get_data(as_text=True)
     with application.app_context():
         db.drop_all()
+
+
+# Request size and friendly error pages --------------------------------------------------------
+
+def test_a_huge_body_is_refused_with_the_friendly_page(app, make_team, make_person, login):
+    client = login(make_person(make_team()))
+    token = csrf_token(client, "/profile")
+    huge = b'{"endpoint": "' + b"x" * (40 * 1024 * 1024) + b'"}'
+    for path in ("/push/subscriptions", "/login/options"):
+        response = client.post(path, data=huge, content_type="application/json", headers={"X-CSRFToken": token})
+        assert response.status_code == 413, path
+        assert "Dat is te groot" in response.get_data(as_text=True)
+    form = client.post("/profile", data={"csrf_token": token, "name": "x" * (2 * 1024 * 1024)})
+    assert form.status_code == 413
+
+
+def test_the_largest_real_form_still_fits(app, make_team, make_person, login):
+    """A case text of 5,000 characters that each take four bytes, percent-encoded: about 60 kB."""
+    from app.intervisie.models import CaseText
+    from test_intervisie import as_, planned_round
+    team = make_team()
+    lead = make_person(team, role="lead")
+    people = {"lead": lead, "sanne": make_person(team), "daan": make_person(team), "fatima": make_person(team),
+              "joris": make_person(team)}
+    round_id = planned_round(app, login(lead), team.id, people)
+    sanne = as_(app, login, people["sanne"])
+    token = csrf_token(sanne, f"/intervisie/rondes/{round_id}/casus")
+    text = "🙂" * 5000
+    saved = sanne.post(f"/intervisie/rondes/{round_id}/casus", data={
+        "help_question": "Hoe houd ik de regie?", "case_text": text, "accept_risk": "y", "csrf_token": token})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(CaseText, round_id).case_text == text
+
+
+def test_403_gets_the_friendly_translated_page(app, make_team, make_person, login):
+    team = make_team()
+    member = login(make_person(team), on=app.test_client())
+    page = member.get(f"/intervisie/teams/{team.id}/plan")
+    assert page.status_code == 403
+    html = page.get_data(as_text=True)
+    assert "Geen toegang" in html and "Naar Vandaag" in html and 'class="bottom-nav"' in html
+    english = member.get(f"/intervisie/teams/{team.id}/plan", headers={"Accept-Language": "en"})
+    assert "No access" in english.get_data(as_text=True) and "Forbidden" not in english.get_data(as_text=True)
+
+
+def test_a_cancelled_round_cannot_be_edited_and_says_so(app, make_team, make_person, login):
+    from test_intervisie import planned_round
+    team = make_team()
+    lead_person = make_person(team, role="lead")
+    people = {"lead": lead_person, "sanne": make_person(team), "daan": make_person(team),
+              "fatima": make_person(team), "joris": make_person(team)}
+    lead = login(lead_person)
+    round_id = planned_round(app, lead, team.id, people)
+    token = csrf_token(lead, f"/intervisie/rondes/{round_id}")
+    lead.post(f"/intervisie/rondes/{round_id}/afgelasten", data={"csrf_token": token})
+    page = lead.get(f"/intervisie/rondes/{round_id}/wijzig")
+    assert page.status_code == 409 and "Dat kan nu niet meer" in page.get_data(as_text=True)
+
+
+def test_htmx_gets_an_error_fragment_aimed_at_the_error_region(app, make_team, make_person, login):
+    """htmx 4 swaps error responses too: a whole document must never land inside the page."""
+    from test_intervisie import planned_round
+    team = make_team()
+    lead_person = make_person(team, role="lead")
+    people = {"lead": lead_person, "sanne": make_person(team), "daan": make_person(team),
+              "fatima": make_person(team), "joris": make_person(team)}
+    round_id = planned_round(app, login(lead_person), team.id, people)
+    outsider = login(make_person(team), on=app.test_client())
+    response = outsider.get(f"/intervisie/rondes/{round_id}/live/stand", headers={"HX-Request": "true"})
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "<html" not in body.lower() and "<body" not in body.lower() and "<main" not in body
+    assert "Niet gevonden" in body and "Naar Vandaag" in body
+    assert response.headers["HX-Retarget"] == "#request-error" and response.headers["HX-Reswap"] == "innerHTML"
+    assert "HX-Request" in response.headers["Vary"]
+    # ...and the region it goes to is on every page.
+    assert '<div id="request-error" role="alert"></div>' in outsider.get("/").get_data(as_text=True)
+    member = login(make_person(team), on=app.test_client())
+    forbidden = member.get(f"/intervisie/teams/{team.id}/plan", headers={"HX-Request": "true"})
+    assert forbidden.status_code == 403 and "<html" not in forbidden.get_data(as_text=True).lower()

@@ -173,3 +173,39 @@ def test_reconnects_and_resubscribes_after_losing_redis(brokers, plain):
     assert eventually(delivered, timeout=10)
     assert len(pubsub_client_ids(plain) - before) == 1  # still one connection, a new one
     assert pubsub_client_ids(plain) - before != {conn_id}
+
+
+# --- StreamLimits --------------------------------------------------------------------------------
+
+def test_stream_limits_per_person_and_in_total():
+    from app.live import StreamLimits
+    limits = StreamLimits()
+    a = [limits.open(1, per_person=2, per_process=3) for _ in range(3)]
+    assert a[2] is None and limits.count(1) == 2
+    b = limits.open(2, per_person=2, per_process=3)
+    assert b is not None and limits.open(3, per_person=2, per_process=3) is None  # the process is full
+    a[0].close()
+    a[0].close()  # closing twice frees one place, not two
+    assert limits.count() == 2 and limits.count(1) == 1
+    assert limits.open(3, per_person=2, per_process=3) is not None
+
+
+def test_stream_limits_hold_under_contention():
+    from app.live import StreamLimits
+    limits = StreamLimits()
+    granted = []
+
+    def grab():
+        for _ in range(200):
+            slot = limits.open(7, per_person=4, per_process=100)
+            if slot:
+                granted.append(slot)
+                assert limits.count(7) <= 4
+                slot.close()
+
+    threads = [threading.Thread(target=grab) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert granted and limits.count() == 0 and limits.count(7) == 0

@@ -18,6 +18,14 @@
     if (token) event.detail.ctx.request.headers["X-CSRFToken"] = token;
   });
 
+  // Error responses to htmx requests land in #request-error (the server retargets them there,
+  // leaving the rest of the page alone). A later request that succeeds clears the message.
+  document.addEventListener(htmxEvent("htmx:after:request"), (event) => {
+    const status = event.detail?.ctx?.response?.status;
+    const region = document.getElementById("request-error");
+    if (region && status && status < 400) region.replaceChildren();
+  });
+
   // Destructive forms ask once.
   document.addEventListener("submit", (event) => {
     const message = event.target.dataset?.confirm;

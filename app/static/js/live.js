@@ -50,6 +50,9 @@
     else if (connection?.delayCanceller) connection.delayCanceller(); // skip the rest of the backoff
     else refresh();
   });
+  // The server ends the stream for good ("gone") when this person may no longer follow the round
+  // (signed out, left it). hx-sse closes it; reload so the server shows where they stand now.
+  document.addEventListener("gone", (event) => { if (event.target === live()) window.location.reload(); });
   // A state fetch that failed while the stream stayed up (a short drop): try again shortly.
   let retry = null;
   document.addEventListener(htmxEvent("htmx:error"), (event) => {
