@@ -43,6 +43,11 @@ INVITE_ACCEPTED = register(Kind(
     _l("Voor teamleiders: een collega heeft je uitnodiging aangenomen."),
     ttl=timedelta(days=2), urgency="low",
 ))
+SECURITY = register(Kind(
+    "security", _l("Beveiliging"),
+    _l("Als iemand een herstellink voor je account maakt. Deze melding kun je niet uitzetten."),
+    ttl=timedelta(days=1), urgency="high", quiet_hours=False, optional=False,
+))
 
 # Intervisie
 ROUND_PLANNED = register(Kind(
