@@ -50,7 +50,7 @@ def resume(session, login_id: str, policy: SessionPolicy, now: datetime | None =
     """The person of a live session, marked with it; None for an unknown, ended or idle one.
 
     last_seen_at moves on at most once per `policy.touch`, so most requests only read; the
-    caller commits when the record became dirty.
+    caller commits when `person.login_session_touched` says it moved.
     """
     parts = split_id(login_id)
     if parts is None:
@@ -60,11 +60,13 @@ def resume(session, login_id: str, policy: SessionPolicy, now: datetime | None =
     record = session.scalar(select(PersonSession).where(PersonSession.token_hash == _hash(token)))
     if record is None or record.person_id != person_id or record.last_seen_at < now - policy.idle:
         return None
-    if record.last_seen_at < now - policy.touch:
-        record.last_seen_at = now
     person = session.get(Person, person_id)
-    if person is not None:
-        person.login_token, person.login_session_id = token, record.id
+    if person is None:
+        return None
+    person.login_token, person.login_session_id = token, record.id
+    person.login_session_touched = record.last_seen_at < now - policy.touch
+    if person.login_session_touched:
+        record.last_seen_at = now
     return person
 
 

@@ -78,6 +78,7 @@ class Person(UserMixin, db.Model):
     # stored on the person (one person has a session per device). See PersonSession.
     login_token = None       # str | None (plain attributes: not mapped)
     login_session_id = None  # int | None
+    login_session_touched = False  # its last_seen_at moved in this request: the loader commits
 
     def get_id(self) -> str:
         """Flask-Login's id, "<person id>.<session token>": it opens nothing once the record is gone."""

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts import audit, login_sessions, passkeys, services
 from app.accounts.forms import InviteForm, JoinForm, ProfileForm, SetupForm, TeamForm
-from app.accounts.models import LinkPurpose, Membership, Passkey, Person, PersonSession, Role, Team, new_user_handle
+from app.accounts.models import LinkPurpose, Membership, Passkey, Person, Role, Team, new_user_handle
 from app.extensions import db, limiter, login_manager
 from app.notify import services as notify_services
 from app.web import NavItem, register_nav
@@ -51,8 +51,7 @@ def session_policy() -> login_sessions.SessionPolicy:
 def load_person(login_id: str):
     """Sessions carry "<person id>.<token>" and live as long as their PersonSession row."""
     person = login_sessions.resume(db.session, login_id, session_policy())
-    dirty = db.session.dirty
-    if dirty and all(isinstance(o, PersonSession) for o in dirty) and not (db.session.new or db.session.deleted):
+    if person is not None and person.login_session_touched:
         db.session.commit()  # the occasional last_seen_at; nothing else is pending this early
     return person
 
