@@ -323,7 +323,8 @@ def test_login_verify_with_a_next_that_is_no_string_also_when_signed_in(app, cli
     assert response.status_code == 200 and response.get_json()["redirect"] == "/"
 
 
-def file_part(name):
+def file_part(_name):
+    """A form field sent as a file part of a multipart post (WTForms then sees a FileStorage)."""
     from io import BytesIO
     return (BytesIO(b"<script>alert(1)</script>"), "naam.txt", "text/plain")
 
