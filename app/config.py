@@ -69,6 +69,10 @@ def load(instance_path: str) -> dict:
         "RECOVERY_HOURS": int(os.environ.get("RECOVERY_HOURS", "24")),
         "SETUP_HOURS": 24,
         "CHALLENGE_SECONDS": 300,
+        # A signed-in device unused this long must sign in again; its last use is written at most
+        # every few minutes (no write per request).
+        "SESSION_IDLE_DAYS": int(os.environ.get("SESSION_IDLE_DAYS", "14")),
+        "SESSION_TOUCH_MINUTES": 5,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production or app_url.startswith("https://"),

@@ -45,6 +45,7 @@ def free_port() -> int:
 def prepare(database_url: str, app_url: str) -> dict:
     """A team with ROUNDS live-ready rounds of PHONES people; returns signed session cookies."""
     from app import create_app
+    from app.accounts import login_sessions
     from app.accounts.models import Membership, Organisation, Person, Team
     from app.extensions import db
     from app.intervisie import methods
@@ -79,7 +80,9 @@ def prepare(database_url: str, app_url: str) -> dict:
             cookies = []
             for p in people:
                 raw = secrets.token_hex(20)
-                cookies.append((serializer.dumps({"_user_id": p.get_id(), "_fresh": True, "csrf_token": raw}),
+                _record, login_token = login_sessions.start_session(db.session, p.id, label="Bench")
+                cookies.append((serializer.dumps({"_user_id": f"{p.id}.{login_token}", "_fresh": True,
+                                                  "csrf_token": raw}),
                                 csrf.dumps(raw)))
             rounds.append((rnd.id, cookies))
         db.session.commit()

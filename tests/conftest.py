@@ -133,11 +133,20 @@ def make_person(app):
     return make
 
 
-def sign_in_as(client, person: Person) -> None:
-    """Sign in without a passkey ceremony, for tests about something else than signing in."""
+def sign_in_as(client, person: Person) -> int:
+    """Sign in without a passkey ceremony, for tests about something else than signing in.
+
+    Makes the server-side session record a real sign-in makes; returns its id.
+    """
+    from app.accounts import login_sessions
+    with client.application.app_context():
+        record, token = login_sessions.start_session(db.session, person.id, label="Testapparaat")
+        db.session.commit()
+        record_id = record.id
     with client.session_transaction() as sess:
-        sess["_user_id"] = person.get_id()
+        sess["_user_id"] = f"{person.id}.{token}"
         sess["_fresh"] = True
+    return record_id
 
 
 @pytest.fixture

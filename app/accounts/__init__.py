@@ -13,6 +13,11 @@ INVITE_ACCEPTED = hooks.NotificationKind(
     _l("Voor teamleiders: een collega heeft je uitnodiging aangenomen."),
     ttl=timedelta(days=2), urgency="low",
 )
+SECURITY = hooks.NotificationKind(
+    "security", _l("Beveiliging"),
+    _l("Als iemand een herstellink voor je account maakt. Deze melding kun je niet uitzetten."),
+    ttl=timedelta(days=1), urgency="high", quiet_hours=False, optional=False,
+)
 
 
 def teams_card(session, person, _now) -> dict:
@@ -27,5 +32,6 @@ def init_app(app: Flask) -> None:
     registry = hooks.of(app)
     registry.add_nav(hooks.NavItem("accounts.profile", _l("Profiel"), "person", 90))
     registry.add_kind(INVITE_ACCEPTED)
+    registry.add_kind(SECURITY)
     registry.add_card(hooks.TodayCard("teams", "accounts/_today_teams.html", teams_card, order=80))
     registry.add_export(hooks.ExportPart("account", _l("Je account"), services.export_account))

@@ -1,9 +1,10 @@
 """Forms with Dutch messages (translated through Flask-Babel)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.form_base import TextForm
 
 
 def _name(label, max_length=120):
@@ -13,17 +14,17 @@ def _name(label, max_length=120):
     ], filters=[lambda v: v.strip() if isinstance(v, str) else v])
 
 
-class SetupForm(FlaskForm):
+class SetupForm(TextForm):
     organisation_name = _name(_l("Naam van je organisatie"))
     team_name = _name(_l("Naam van je eerste team"))
     person_name = _name(_l("Je naam"))
 
 
-class JoinForm(FlaskForm):
+class JoinForm(TextForm):
     person_name = _name(_l("Je naam"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(TextForm):
     email = EmailField(_l("E-mailadres (niet verplicht)"), validators=[
         Optional(), Email(message=_l("Dit lijkt geen e-mailadres. Controleer het even.")),
         Length(max=254),
@@ -33,11 +34,11 @@ class InviteForm(FlaskForm):
     ], default="member", validate_choice=True)
 
 
-class TeamForm(FlaskForm):
+class TeamForm(TextForm):
     team_name = _name(_l("Naam van het team"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(TextForm):
     person_name = _name(_l("Je naam"))
     locale = RadioField(_l("Taal"), choices=[
         SelectChoice("", _l("Zoals mijn browser")), SelectChoice("nl", "Nederlands"),

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -63,8 +63,6 @@ class Person(UserMixin, db.Model):
     # Years in the field; buddy matching mixes experienced colleagues with newcomers.
     experience_years: Mapped[int | None]
     user_handle: Mapped[bytes] = mapped_column(LargeBinary(64), unique=True, default=new_user_handle)
-    # Bumped to sign out every session of this person (lost phone, removed passkey).
-    session_epoch: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
@@ -76,9 +74,17 @@ class Person(UserMixin, db.Model):
         order_by="Passkey.created_at",
     )
 
+    # The signed-in session this request runs in: set at sign-in and by the user loader, never
+    # stored on the person (one person has a session per device). See PersonSession.
+    login_token = None       # str | None (plain attributes: not mapped)
+    login_session_id = None  # int | None
+    login_session_touched = False  # its last_seen_at moved in this request: the loader commits
+
     def get_id(self) -> str:
-        """Flask-Login's session id: changes when the epoch is bumped, which ends old sessions."""
-        return f"{self.id}.{self.session_epoch}"
+        """Flask-Login's id, "<person id>.<session token>": it opens nothing once the record is gone."""
+        if not self.login_token:
+            raise RuntimeError("a person is signed in only through a PersonSession (services.start_session)")
+        return f"{self.id}.{self.login_token}"
 
 
 class Membership(db.Model):
@@ -140,3 +146,40 @@ class WebAuthnChallenge(db.Model):
     # What the person typed before the passkey step (names for setup or invite).
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class PersonSession(db.Model):
+    """One signed-in device. Deleting the row ends that session, also its remember-me cookie.
+
+    Only a SHA-256 of the token is kept; the token itself lives in the signed session cookie.
+    """
+
+    __tablename__ = "person_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # The passkey that signed in (none for a session made by a registration or a test).
+    passkey_id: Mapped[int | None] = mapped_column(ForeignKey("passkey.id", ondelete="SET NULL"))
+    label: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class AuditEvent(db.Model):
+    """A security event: who did what to which account, never content and never an address."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    subject: Mapped[Person | None] = relationship(foreign_keys=[subject_id])
+    actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id])
+
+    __table_args__ = (Index("ix_audit_event_organisation_id_created_at", "organisation_id", "created_at"),)

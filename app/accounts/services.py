@@ -12,6 +12,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from app.accounts import login_sessions
+from app.accounts.audit import record_event
 from app.accounts.models import (
     AccessLink,
     LinkPurpose,
@@ -116,11 +118,14 @@ def create_organisation(session, *, organisation_name: str, team_name: str, pers
 
 def issue_invite(session, *, team: Team, role: str, make_admin: bool, email: str | None,
                  created_by: Person | None, days: int) -> IssuedLink:
-    return issue_link(
+    issued = issue_link(
         session, LinkPurpose.INVITE, timedelta(days=days), organisation_id=team.organisation_id,
         team_id=team.id, role=role, make_admin=make_admin, email=email or None,
         created_by_id=created_by.id if created_by else None,
     )
+    record_event(session, "invite_issued", organisation_id=team.organisation_id,
+                 actor_id=created_by.id if created_by else None, team_id=team.id, role=role, admin=make_admin)
+    return issued
 
 
 def accept_invite(session, link: AccessLink, *, person_name: str) -> Person:
@@ -130,8 +135,11 @@ def accept_invite(session, link: AccessLink, *, person_name: str) -> Person:
         is_admin=link.make_admin,
     )
     session.add(person)
-    session.add(Membership(person=person, team_id=link.team_id, role=link.role or Role.MEMBER))
+    role = link.role or Role.MEMBER
+    session.add(Membership(person=person, team_id=link.team_id, role=role))
     session.flush()
+    record_event(session, "invite_used", organisation_id=link.organisation_id, subject_id=person.id,
+                 actor_id=person.id, team_id=link.team_id, role=role, admin=link.make_admin)
     return person
 
 
@@ -143,24 +151,63 @@ def invite_recipients(session, link: AccessLink) -> list[int]:
         Membership.team_id == link.team_id, Membership.role == Role.LEAD)))
 
 
+def may_issue_recovery(session, issuer: Person, person: Person) -> bool:
+    """Who may hand out a recovery link, which registers a new passkey on `person`'s account.
+
+    Never for oneself. An admin may for anyone in the organisation (for another admin too, but
+    that is logged and the admin is told). A lead only for plain members of a team they lead:
+    never for an admin or for anyone who leads a team, so a lead cannot take over a higher role.
+    """
+    if issuer.id == person.id or issuer.organisation_id != person.organisation_id:
+        return False
+    if issuer.is_admin:
+        return True
+    if person.is_admin or any(m.role == Role.LEAD for m in person.memberships):
+        return False
+    return any(can_lead(session, issuer, m.team) for m in person.memberships)
+
+
 def issue_recovery(session, *, person: Person, issued_by: Person, hours: int) -> IssuedLink:
-    """A link that lets someone who lost their phone register a new passkey."""
-    if not can_manage_person(session, issued_by, person):
+    """A link that lets someone who lost their phone register a new passkey.
+
+    The person's older unused recovery links stop working: only the newest one is in play.
+    """
+    if not may_issue_recovery(session, issued_by, person):
         raise NotAllowed()
-    return issue_link(
+    now = utcnow()
+    session.execute(
+        update(AccessLink).where(AccessLink.purpose == LinkPurpose.RECOVERY, AccessLink.person_id == person.id,
+                                 AccessLink.used_at.is_(None), AccessLink.expires_at > now)
+        .values(expires_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    issued = issue_link(
         session, LinkPurpose.RECOVERY, timedelta(hours=hours), organisation_id=person.organisation_id,
         person_id=person.id, created_by_id=issued_by.id,
     )
+    record_event(session, "recovery_issued", organisation_id=person.organisation_id, subject_id=person.id,
+                 actor_id=issued_by.id, admin=person.is_admin)
+    return issued
 
 
 def recover(session, link: AccessLink) -> Person:
     """After a recovery, every old session ends: the lost phone may be in someone else's hands."""
     person = session.get(Person, link.person_id)
-    person.session_epoch += 1
+    ended = login_sessions.end_sessions(session, person.id)
+    record_event(session, "recovery_used", organisation_id=person.organisation_id, subject_id=person.id,
+                 actor_id=person.id)
+    if ended:
+        record_event(session, "sessions_ended", organisation_id=person.organisation_id, subject_id=person.id,
+                     actor_id=person.id, count=ended, reason="recovery")
     return person
 
 
-def remove_passkey(session, person: Person, passkey_id: int) -> Passkey:
+def remove_passkey(session, person: Person, passkey_id: int, *, keep_session_id: int | None) -> Passkey:
+    """Remove one of a person's passkeys and end their other sessions.
+
+    The removed passkey may sit on a lost or handed-on device that is still signed in; which
+    device that is cannot be told for sure, so every session but the one asking ends.
+    """
     passkey = session.get(Passkey, passkey_id)
     if passkey is None or passkey.person_id != person.id:
         raise NotAllowed()
@@ -168,6 +215,12 @@ def remove_passkey(session, person: Person, passkey_id: int) -> Passkey:
         raise LastPasskey()
     session.delete(passkey)
     person.passkeys.remove(passkey)
+    record_event(session, "passkey_removed", organisation_id=person.organisation_id, subject_id=person.id,
+                 actor_id=person.id, passkey=passkey.label)
+    ended = login_sessions.end_sessions(session, person.id, keep_id=keep_session_id)
+    if ended:
+        record_event(session, "sessions_ended", organisation_id=person.organisation_id, subject_id=person.id,
+                     actor_id=person.id, count=ended, reason="passkey_removed")
     return passkey
 
 
@@ -210,14 +263,6 @@ def can_lead(session, person: Person, team: Team) -> bool:
         return True
     m = membership(session, person, team.id)
     return m is not None and m.role == Role.LEAD
-
-
-def can_manage_person(session, manager: Person, person: Person) -> bool:
-    if manager.organisation_id != person.organisation_id:
-        return False
-    if manager.is_admin:
-        return True
-    return any(can_lead(session, manager, m.team) for m in person.memberships)
 
 
 def teams_of(session, person: Person) -> list[Team]:

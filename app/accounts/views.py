@@ -2,21 +2,27 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import timedelta
 
 from flask import (
     Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
     session, url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from jinja2_fragments.flask import render_block
 from webauthn.helpers import bytes_to_base64url
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from app import hooks
-from app.accounts import passkeys, services
+from app.accounts import audit, login_sessions, passkeys, services
 from app.accounts.forms import InviteForm, JoinForm, ProfileForm, SetupForm, TeamForm
-from app.accounts.models import LinkPurpose, Membership, Person, Role, new_user_handle
+from app.accounts.models import LinkPurpose, Membership, Passkey, Person, Role, Team, new_user_handle
 from app.devices import device_label
 from app.extensions import db, limiter, login_manager
 from app.notify import services as notify_services
@@ -25,20 +31,32 @@ bp = Blueprint("accounts", __name__)
 
 CEREMONY = "webauthn_ceremony"
 auth_limit = limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"], methods=["POST"])
+# Opening an invite, setup or recovery link is guessing at a token: limited per address as well.
+link_limit = limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"], methods=["GET", "POST"])
 # The sign-in page asks for options on every load (passkey autofill), so this one is looser.
 options_limit = limiter.limit("30 per minute", methods=["POST"])
 
 
+def session_policy() -> login_sessions.SessionPolicy:
+    cfg = current_app.config
+    return login_sessions.SessionPolicy(idle=timedelta(days=cfg["SESSION_IDLE_DAYS"]),
+                                        touch=timedelta(minutes=cfg["SESSION_TOUCH_MINUTES"]))
+
+
 @login_manager.user_loader
-def load_person(session_id: str):
-    """Sessions carry "id.epoch"; a bumped epoch (recovery, removed passkey) ends them."""
-    person_id, _sep, epoch = session_id.partition(".")
-    if not (person_id.isdigit() and epoch.isdigit()):
-        return None
-    person = db.session.get(Person, int(person_id))
-    if person is None or person.session_epoch != int(epoch):
-        return None
+def load_person(login_id: str):
+    """Sessions carry "<person id>.<token>" and live as long as their PersonSession row."""
+    person = login_sessions.resume(db.session, login_id, session_policy())
+    if person is not None and person.login_session_touched:
+        db.session.commit()  # the occasional last_seen_at; nothing else is pending this early
     return person
+
+
+@bp.before_app_request
+def _load_person_first():
+    """Resolve the signed-in person before any view writes, so the loader's commit stands alone."""
+    if request.endpoint != "static":
+        current_user._get_current_object()
 
 
 login_manager.login_view = "accounts.login"
@@ -53,18 +71,36 @@ def relying_party() -> passkeys.RelyingParty:
                                  cfg["CHALLENGE_SECONDS"])
 
 
-def sign_in(person: Person) -> None:
-    """A new session for a new sign-in: nothing from before survives (no session fixation)."""
+def sign_in(person: Person, *, passkey_id: int | None = None) -> None:
+    """A new session for a new sign-in: nothing from before survives (no session fixation).
+
+    A server-side record is made for the device (and a session this browser had ends), then the
+    audit log notes the sign-in; this commits.
+    """
+    if current_user.is_authenticated and current_user.login_session_id:
+        login_sessions.end_session(db.session, current_user.id, current_user.login_session_id)
+    record, token = login_sessions.start_session(db.session, person.id, label=device_label(),
+                                                 passkey_id=passkey_id)
+    audit.record_event(db.session, "sign_in", organisation_id=person.organisation_id, subject_id=person.id,
+                       actor_id=person.id, device=record.label)
+    db.session.commit()
+    person.login_token, person.login_session_id = token, record.id
     session.clear()
     login_user(person, remember=True)
     session.permanent = True
 
 
-def credential_from_request() -> dict:
+def json_body() -> dict:
+    """The JSON object posted, or {} for anything else (a list, a number, no JSON at all)."""
     data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("credential"), dict):
+    return data if isinstance(data, dict) else {}
+
+
+def credential_from_request() -> dict:
+    credential = json_body().get("credential")
+    if not isinstance(credential, dict):
         abort(400)
-    return data["credential"]
+    return credential
 
 
 def json_error(message: str, status: int = 400, **extra) -> Response:
@@ -136,12 +172,25 @@ def finish_registration(link_purpose: LinkPurpose | None, token: str | None, com
         db.session.commit()
         return json_error(_("Je passkey kon niet worden gecontroleerd. Probeer het nog eens."), 400,
                           options=options)
+    taken = json_error(_("Deze passkey is al in gebruik bij Leerkring. Log ermee in, of maak een nieuwe "
+                         "passkey."), 400, reload=True)
+    if db.session.scalar(select(Passkey.id).where(Passkey.credential_id == new.credential_id)):
+        db.session.commit()
+        return taken
     if link is not None:
         services.consume_link(db.session, link.id)
     person = complete(pending, link)
-    passkeys.person_for_new_credential(person, new, device_label())
-    db.session.commit()
-    sign_in(person)
+    passkey = passkeys.person_for_new_credential(person, new, device_label())
+    db.session.flush()
+    audit.record_event(db.session, "passkey_added", organisation_id=person.organisation_id,
+                       subject_id=person.id, actor_id=person.id, passkey=passkey.label)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same credential id registered by a racing request: nothing of this one is kept.
+        db.session.rollback()
+        return taken
+    sign_in(person, passkey_id=passkey.id)
     return jsonify({"redirect": url_for("web.today")})
 
 
@@ -158,7 +207,7 @@ def link_unusable_page(reason: str):
 # Setup ------------------------------------------------------------------------------------
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])
-@auth_limit
+@link_limit
 def setup(token):
     try:
         link = services.find_link(db.session, token, LinkPurpose.SETUP)
@@ -194,7 +243,7 @@ def setup_verify(token):
 # Invites ----------------------------------------------------------------------------------
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-@auth_limit
+@link_limit
 def invite(token):
     try:
         link = services.find_link(db.session, token, LinkPurpose.INVITE)
@@ -235,13 +284,16 @@ def invite_verify(token):
 # Recovery ---------------------------------------------------------------------------------
 
 @bp.route("/recover/<token>", methods=["GET", "POST"])
-@auth_limit
+@link_limit
 def recover(token):
+    """GET shows whose account this is and a button; only its POST makes a challenge."""
     try:
         link = services.find_link(db.session, token, LinkPurpose.RECOVERY)
     except services.LinkUnusable as exc:
         return link_unusable_page(exc.reason)
     person = link.person
+    if request.method == "GET":
+        return render_template("accounts/recover.html", person=person)
     return start_registration(
         template_title=_("Nieuwe passkey voor %(name)s", name=person.name), user_handle=person.user_handle,
         user_name=person.name, display_name=person.name, verify_url=url_for(".recover_verify", token=token),
@@ -268,8 +320,14 @@ def login():
     return render_template("accounts/login.html", next=_safe_next(request.args.get("next")))
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+# A plain local path: "/" then visible ASCII that is allowed in a URL path or query, no backslash.
+# No whitespace or control character: browsers strip tab, CR and LF, so "/\t/evil.example" is "//evil.example".
+LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#]*")
+
+
+def _safe_next(target) -> str | None:
+    """Where to go after sign-in: only a path on this site, never another host or a scheme."""
+    if isinstance(target, str) and len(target) <= 2000 and LOCAL_PATH.fullmatch(target):
         return target
     return None
 
@@ -282,7 +340,7 @@ def login_ceremony_key(mediation) -> str:
 @bp.post("/login/options")
 @options_limit
 def login_options():
-    mediation = (request.get_json(silent=True) or {}).get("mediation")
+    mediation = json_body().get("mediation")
     options, handle = passkeys.authentication_options(db.session, relying_party())
     passkeys.purge_expired_challenges(db.session)
     session[login_ceremony_key(mediation)] = handle
@@ -294,7 +352,7 @@ def login_options():
 @auth_limit
 def login_verify():
     credential = credential_from_request()
-    mediation = request.get_json(silent=True).get("mediation")
+    mediation = json_body().get("mediation")
     try:
         pending = passkeys.take_challenge(db.session, session.pop(login_ceremony_key(mediation), None), "login")
         passkey = passkeys.verify_authentication(db.session, relying_party(), pending, credential)
@@ -305,13 +363,16 @@ def login_verify():
                             "gemaakt, of vraag je teamleider om een herstellink."), 400)
     person = passkey.person
     db.session.commit()
-    sign_in(person)
-    target = _safe_next((request.get_json(silent=True) or {}).get("next")) or url_for("web.today")
+    sign_in(person, passkey_id=passkey.id)
+    target = _safe_next(json_body().get("next")) or url_for("web.today")
     return jsonify({"redirect": target})
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        end_own_session("sign_out")
+        db.session.commit()
     session.clear()
     logout_user()  # after clear(): it leaves the note that removes the remember-me cookie
     flash(_("Je bent uitgelogd."), "info")
@@ -327,10 +388,21 @@ def visible_team(team_id: int):
     return team
 
 
+def end_own_session(kind: str) -> None:
+    """End the session this request runs in (sign-out), with its audit event."""
+    person = current_user._get_current_object()
+    if person.login_session_id:
+        login_sessions.end_session(db.session, person.id, person.login_session_id)
+    audit.record_event(db.session, kind, organisation_id=person.organisation_id, subject_id=person.id,
+                       actor_id=person.id)
+
+
 def render_team(team, invite_form=None, issued=None, status=200):
     can_lead = services.can_lead(db.session, current_user, team)
     members = sorted(team.memberships, key=lambda m: (m.role != Role.LEAD, m.person.name.lower()))
-    context = dict(team=team, members=members, can_lead=can_lead,
+    recoverable = {m.person_id for m in members
+                   if services.may_issue_recovery(db.session, current_user, m.person)}
+    context = dict(team=team, members=members, can_lead=can_lead, recoverable=recoverable,
                    invite_form=invite_form or InviteForm(), issued=issued,
                    pending=services.pending_invites(db.session, team) if can_lead else [])
     if request.headers.get("HX-Request") and invite_form is not None:
@@ -369,12 +441,21 @@ def issue_recovery(team_id, person_id):
     team = visible_team(team_id)
     person = db.session.get(Person, person_id)
     if person is None or db.session.get(Membership, (person_id, team.id)) is None:
-        abort(404)
+        abort(404)  # someone the viewer cannot see in this team
+    issuer = current_user._get_current_object()
     try:
-        issued = services.issue_recovery(db.session, person=person, issued_by=current_user,
+        issued = services.issue_recovery(db.session, person=person, issued_by=issuer,
                                          hours=current_app.config["RECOVERY_HOURS"])
     except services.NotAllowed:
         abort(403)
+    if person.is_admin:
+        # An admin's account is the keys to the organisation: its owner hears of this at once.
+        notify_services.notify(
+            db.session, person.id, "security",
+            title=_("Herstellink voor je account"),
+            body=_("%(name)s heeft een herstellink voor je account gemaakt. Had je daar niet om gevraagd? "
+                   "Neem dan meteen contact op met %(name)s.", name=issuer.name),
+            url=url_for(".security"))
     db.session.commit()
     url = f"{current_app.config['APP_URL']}{url_for('.recover', token=issued.token)}"
     return render_template("accounts/recovery_link.html", team=team, person=person, url=url,
@@ -413,7 +494,9 @@ def profile():
         db.session.commit()
         flash(_("Opgeslagen."), "success")
         return redirect(url_for(".profile"))
-    return (render_template("accounts/profile.html", form=form),
+    devices = login_sessions.sessions_of(db.session, current_user.id, session_policy())
+    return (render_template("accounts/profile.html", form=form, devices=devices,
+                            this_session=current_user.login_session_id),
             422 if form.errors else 200)
 
 
@@ -440,7 +523,8 @@ def add_passkey_verify():
 @login_required
 def remove_passkey(passkey_id):
     try:
-        services.remove_passkey(db.session, current_user, passkey_id)
+        services.remove_passkey(db.session, current_user, passkey_id,
+                                keep_session_id=current_user.login_session_id)
     except services.NotAllowed:
         abort(404)
     except services.LastPasskey:
@@ -456,8 +540,10 @@ def remove_passkey(passkey_id):
 def export():
     data = services.export_person(db.session, current_user, hooks.of().exports)
     body = json.dumps(data, ensure_ascii=False, indent=2)
+    # Everything about a person: no browser or proxy may keep a copy.
     return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="leerkring-mijn-gegevens.json"'})
+                    headers={"Content-Disposition": 'attachment; filename="leerkring-mijn-gegevens.json"',
+                             "Cache-Control": "no-store"})
 
 
 @bp.route("/profile/delete", methods=["GET", "POST"])
@@ -471,3 +557,88 @@ def delete_account():
         flash(_("Je account en je gegevens zijn verwijderd."), "info")
         return redirect(url_for(".login"))
     return render_template("accounts/delete.html")
+
+
+# Sessions and the security log ------------------------------------------------------------
+
+@bp.post("/profile/sessions/<int:session_id>/end")
+@login_required
+def end_device_session(session_id):
+    """Sign out one device from the list on the profile (this one too, which signs out here)."""
+    person = current_user._get_current_object()
+    if session_id == person.login_session_id:
+        return logout()
+    if not login_sessions.end_session(db.session, person.id, session_id):
+        abort(404)
+    audit.record_event(db.session, "sessions_ended", organisation_id=person.organisation_id, subject_id=person.id,
+                       actor_id=person.id, count=1, reason="device")
+    db.session.commit()
+    flash(_("Dat apparaat is uitgelogd."), "success")
+    return redirect(url_for(".profile"))
+
+
+@bp.post("/profile/sessions/end-all")
+@login_required
+def end_all_sessions():
+    """"Log overal uit": every device of this person, this one included."""
+    person = current_user._get_current_object()
+    ended = login_sessions.end_sessions(db.session, person.id)
+    audit.record_event(db.session, "sessions_ended", organisation_id=person.organisation_id, subject_id=person.id,
+                       actor_id=person.id, count=ended, reason="everywhere")
+    db.session.commit()
+    session.clear()
+    logout_user()
+    flash(_("Je bent op al je apparaten uitgelogd."), "info")
+    return redirect(url_for(".login"))
+
+
+ROLE_LABELS = {Role.MEMBER: _l("Teamlid"), Role.LEAD: _l("Teamleider")}
+LOG_PAGE_SIZE = 100
+
+
+def event_rows(events, organisation_id: int) -> list[dict]:
+    """Events as the log pages show them: names and labels, never ids or content."""
+    teams = dict(db.session.execute(select(Team.id, Team.name).where(Team.organisation_id == organisation_id)).all())
+    rows = []
+    for event in events:
+        detail = event.detail or {}
+        facts = []
+        if detail.get("team_id") in teams:
+            facts.append(teams[detail["team_id"]])
+        if detail.get("role") in ROLE_LABELS:
+            facts.append(str(ROLE_LABELS[detail["role"]]))
+        if detail.get("admin") is True:
+            facts.append(_("beheerder"))
+        facts += [detail[key] for key in ("device", "passkey") if isinstance(detail.get(key), str)]
+        if isinstance(detail.get("count"), int):
+            facts.append(ngettext("%(num)d apparaat", "%(num)d apparaten", detail["count"]))
+        rows.append({"when": event.created_at, "label": audit.label(event.kind),
+                     "actor": event.actor.name if event.actor else None,
+                     "subject": event.subject.name if event.subject else None, "facts": facts})
+    return rows
+
+
+@bp.get("/profile/security")
+@login_required
+def security():
+    """Beveiliging: the events about one's own account."""
+    person = current_user._get_current_object()
+    rows = event_rows(audit.events_about(db.session, person.id), person.organisation_id)
+    return render_template("accounts/security.html", rows=rows)
+
+
+@bp.get("/admin/audit-log")
+@login_required
+def audit_log():
+    """The organisation's security log, for its admins only (404 for anyone else)."""
+    if not current_user.is_admin:
+        abort(404)
+    before = request.args.get("before", type=int)
+    if before is not None and not 0 < before < 2**31:
+        before = None
+    events = audit.organisation_log(db.session, current_user.organisation_id, before_id=before,
+                                    limit=LOG_PAGE_SIZE)
+    older = events[-1].id if len(events) == LOG_PAGE_SIZE else None
+    return render_template("accounts/audit_log.html", rows=event_rows(events, current_user.organisation_id),
+                           older=older)
+

@@ -23,12 +23,12 @@ def test_setup_creates_a_passkey_and_lands_on_today(lead, live_server, new_phone
     assert live_server.issue_setup_link() is None
 
 
-def test_sign_out_and_sign_in_again_with_the_passkey(lead, live_server):
+def test_sign_out_and_sign_in_again_with_the_passkey(lead, live_server, new_phone):
     url = live_server.url
-    page = lead.page
-    page.goto(f"{url}/")
-    if page.url.startswith(f"{url}/login"):  # left signed out by an earlier failure this session
-        sign_in_with_passkey(page, url)
+    # A phone of her own with her passkey, signed in by itself: sessions live on the server, so
+    # signing out ends this phone's session only, not the one the other tests copy.
+    page = new_phone(credentials=lead.credentials)
+    sign_in_with_passkey(page, url)
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Profiel").click()
     page.wait_for_url(f"{url}/profile")

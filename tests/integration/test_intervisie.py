@@ -531,9 +531,9 @@ def test_stream_ends_when_its_person_leaves_the_round(app, team, login):
 
 
 def test_stream_ends_when_the_session_is_revoked(app, team, login):
-    """Sign-out everywhere, a recovery or a removed passkey bump the session epoch; the stream
+    """Sign-out everywhere, a recovery or a removed passkey end server-side sessions; the stream
     notices through Flask-Login's user loader at its next check."""
-    from app.accounts.models import Person
+    from app.accounts import login_sessions
     t, people = team
     round_id = planned_round(app, login(people["lead"]), t.id, people)
     app.config["LIVE_HEARTBEAT"] = 0.2
@@ -541,7 +541,7 @@ def test_stream_ends_when_the_session_is_revoked(app, team, login):
     daan.next(), daan.next(), daan.next()
 
     def revoke():
-        db.session.get(Person, people["daan"].id).session_epoch += 1
+        login_sessions.end_sessions(db.session, people["daan"].id)
         db.session.commit()
     in_app(app, revoke)
     assert daan.read_to_end()[-1].startswith("event: gone")

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from app.accounts import services
 from app.accounts.models import AccessLink, Passkey, Person, Team
 from app.extensions import db
-from conftest import CSRF_META, csrf_token
+from conftest import csrf_token
 from support.authenticator import SoftAuthenticator
-from support.flows import options_on, post_json, register_via_form, sign_in
+from support.flows import options_on, post_json, recover_via_link, register_via_form, sign_in
 
 ORIGIN = "http://localhost"
 
@@ -267,10 +267,7 @@ def test_recovery_link_gives_a_new_passkey_and_ends_old_sessions(app, client, fo
 
     new_device = app.test_client()
     new_phone = SoftAuthenticator(origin=ORIGIN)
-    step = new_device.get(recovery_path).get_data(as_text=True)
-    options = options_on(step)
-    token = CSRF_META.search(step).group(1)
-    response = post_json(new_device, f"{recovery_path}/passkey", {"credential": new_phone.create(options)}, token)
+    response = recover_via_link(new_device, new_phone, recovery_path)
     assert response.status_code == 200, response.get_json()
     assert signed_in_name(new_device) == "Daan"
     # The session on the lost phone has ended.

@@ -49,13 +49,14 @@ class SoftAuthenticator:
         return json.dumps({"type": kind, "challenge": options["challenge"],
                            "origin": origin or self.origin, "crossOrigin": False}).encode()
 
-    def create(self, options: dict, *, origin: str | None = None) -> dict:
+    def create(self, options: dict, *, origin: str | None = None, credential_id: bytes | None = None) -> dict:
+        """A new credential; `credential_id` forces its id (to replay one that exists)."""
         rp_id = options["rp"]["id"]
         key = ec.generate_private_key(ec.SECP256R1())
         numbers = key.public_key().public_numbers()
         cose_key = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"),
                                 -3: numbers.y.to_bytes(32, "big")})
-        cred_id = os.urandom(32)
+        cred_id = credential_id or os.urandom(32)
         auth_data = (hashlib.sha256(rp_id.encode()).digest() + self._flags(attested=True)
                      + (0).to_bytes(4, "big") + bytes(16) + len(cred_id).to_bytes(2, "big")
                      + cred_id + cose_key)

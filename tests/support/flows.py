@@ -36,3 +36,12 @@ def sign_in(client, authenticator, *, origin=None, credential_id=None):
     options = client.post("/login/options", headers={"X-CSRFToken": token}).get_json()
     credential = authenticator.get(options, origin=origin, credential_id=credential_id)
     return post_json(client, "/login/verify", {"credential": credential}, token)
+
+
+def recover_via_link(client, authenticator, path: str):
+    """Open a recovery link, press "Verder", make the new passkey. Returns the verify response."""
+    token = csrf_token(client, path)
+    step = client.post(path, data={"csrf_token": token})
+    assert step.status_code == 200, step.get_data(as_text=True)[:500]
+    credential = authenticator.create(options_on(step.get_data(as_text=True)))
+    return post_json(client, f"{path}/passkey", {"credential": credential}, token)
