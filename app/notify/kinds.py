@@ -60,6 +60,10 @@ ROUND_REMINDER = register(Kind(
 ROUND_STARTED = register(Kind(
     "round_started", _l("De ronde begint"), _l("De gespreksleider is begonnen: één tik en je doet mee."),
     ttl=timedelta(hours=2), urgency="high"))
+CASE_REMOVED = register(Kind(
+    "case_removed", _l("Casus verwijderd"),
+    _l("Je bent niet meer de inbrenger van een ronde; je voorbereide casus is daarom verwijderd."),
+    ttl=timedelta(days=2), optional=False))
 OPEN_ACTION = register(Kind(
     "open_action", _l("Open actie"), _l("Voor de volgende ronde: de actie die je jezelf gaf."),
     ttl=timedelta(days=2), urgency="low"))
