@@ -41,7 +41,9 @@ def insert_if_missing(session, model, **values) -> bool:
     same moment (no IntegrityError): INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL.
     True if this call inserted it."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return session.execute(insert(model).values(**values).on_conflict_do_nothing()).rowcount == 1
+    key = model.__table__.primary_key.columns.values()[0]
+    # RETURNING, not rowcount: psycopg reports no row count for this statement.
+    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).first() is not None
 
 
 class PlanError(Exception):

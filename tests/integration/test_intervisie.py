@@ -48,8 +48,9 @@ def plan_page(client, team_id) -> dict:
     """What a browser reads from the plan form before it submits: the CSRF token and the form's
     one-time submission id."""
     html = client.get(f"/intervisie/teams/{team_id}/plan").get_data(as_text=True)
+    submission = SUBMISSION.search(html)
     return {"csrf_token": re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1),
-            "submission": SUBMISSION.search(html).group(1)}
+            **({"submission": submission.group(1)} if submission else {})}
 
 
 def plan(app, client, team_id, people, **overrides):
