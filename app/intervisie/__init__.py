@@ -20,6 +20,9 @@ KINDS = (
          ttl=timedelta(hours=12)),
     Kind("round_started", _l("De ronde begint"), _l("De gespreksleider is begonnen: één tik en je doet mee."),
          ttl=timedelta(hours=2), urgency="high"),
+    Kind("case_removed", _l("Casus verwijderd"),
+         _l("Je bent niet meer de inbrenger van een ronde; je voorbereide casus is daarom verwijderd."),
+         ttl=timedelta(days=2), optional=False),
     Kind("open_action", _l("Open actie"), _l("Voor de volgende ronde: de actie die je jezelf gaf."),
          ttl=timedelta(days=2), urgency="low"),
 )
@@ -53,4 +56,5 @@ def init_app(app: Flask) -> None:
     registry.add_job(hooks.Job("intervisie-reminders", notifications.in_request_context(app, notifications.send_reminders),
                                interval=timedelta(seconds=30)))
     registry.add_job(hooks.Job("intervisie-case-retention", services.purge_cases, interval=timedelta(hours=1)))
+    registry.add_job(hooks.Job("intervisie-plan-submissions", services.purge_submissions, interval=timedelta(hours=1)))
     registry.add_demo(hooks.DemoPart("intervisie", demo.fill))

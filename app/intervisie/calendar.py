@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -9,37 +10,55 @@ from icalendar import Calendar, Event
 from sqlalchemy import delete, select
 
 from app.intervisie import methods
+from app.intervisie.forms import CONTROL
 from app.intervisie.models import CalendarFeed, Participant, Round
 from app.models_base import utcnow
+
+log = logging.getLogger(__name__)
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _line(text: str) -> str:
+    """One line of text: rows saved before titles were cleaned may hold CR, LF or NUL."""
+    return " ".join(CONTROL.sub(" ", text or "").split())
+
+
+def _event(rnd, app_url: str, host: str) -> Event:
+    event = Event()
+    event.add("uid", f"round-{rnd.id}@{host}")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", rnd.starts_at)
+    event.add("dtend", rnd.starts_at + timedelta(minutes=sum(rnd.minutes or methods.get(rnd.method_key).default_minutes())))
+    event.add("summary", _line(rnd.title))
+    where = _line(rnd.place) or _line(rnd.video_url)
+    if where:
+        event.add("location", where)
+    # No case text here: a calendar is not a closed room.
+    event.add("description", f"{methods.get(rnd.method_key).name}\n{app_url}/intervisie/rondes/{rnd.id}")
+    event.add("url", f"{app_url}/intervisie/rondes/{rnd.id}")
+    event.add("sequence", rnd.version)
+    if rnd.cancelled_at:
+        event.add("status", "CANCELLED")
+    event.to_ical()  # render now, so a round that cannot be rendered fails here, alone
+    return event
+
+
 def feed(rounds, app_url: str, *, name: str) -> bytes:
+    """A calendar of these rounds. One round that cannot be rendered (say, a date at the end of
+    time from before planning was bounded) is left out and logged; it never breaks the feed."""
     cal = Calendar()
     cal.add("prodid", "-//Leerkring//intervisie//NL")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", _line(name) or "Leerkring")
+    host = app_url.split("://", 1)[-1].split("/", 1)[0]
     for rnd in rounds:
-        event = Event()
-        host = app_url.split("://", 1)[-1].split("/", 1)[0]
-        event.add("uid", f"round-{rnd.id}@{host}")
-        event.add("dtstamp", utcnow())
-        event.add("dtstart", rnd.starts_at)
-        event.add("dtend", rnd.starts_at + timedelta(minutes=sum(rnd.minutes or methods.get(rnd.method_key).default_minutes())))
-        event.add("summary", rnd.title)
-        where = rnd.place or rnd.video_url
-        if where:
-            event.add("location", where)
-        # No case text here: a calendar is not a closed room.
-        event.add("description", f"{methods.get(rnd.method_key).name}\n{app_url}/intervisie/rondes/{rnd.id}")
-        event.add("url", f"{app_url}/intervisie/rondes/{rnd.id}")
-        event.add("sequence", rnd.version)
-        if rnd.cancelled_at:
-            event.add("status", "CANCELLED")
-        cal.add_component(event)
+        try:
+            cal.add_component(_event(rnd, app_url, host))
+        except (ValueError, OverflowError, TypeError, AssertionError, KeyError, AttributeError):
+            log.warning("calendar: round %s left out, it cannot be rendered", rnd.id, exc_info=True)
     return cal.to_ical()
 
 

@@ -1,12 +1,15 @@
 """Forms of intervisie, with Dutch messages."""
+import re
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
+    BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
     TextAreaField, TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.intervisie import methods
@@ -16,19 +19,30 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _single_line(value):
+    """Titles and places are one line: control characters (CR, LF, NUL, ...) become spaces. A line
+    break would otherwise end up in calendar files and headers."""
+    if value is None or isinstance(value, str):
+        return value and " ".join(CONTROL.sub(" ", value).split())
+    return ""  # e.g. a file part where text belongs
+
+
 class MultiCheckbox(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
 class PlanForm(FlaskForm):
-    title = StringField(_l("Titel"), default=_l("Intervisie"), filters=[_strip],
+    title = StringField(_l("Titel"), default=_l("Intervisie"), filters=[_single_line],
                         validators=[DataRequired(message=_l("Vul dit in.")), Length(max=120)])
     date = DateField(_l("Datum"), validators=[InputRequired(message=_l("Kies een datum."))],
                      invalid_value_message=_l("Kies een datum."))
     time = TimeField(_l("Begintijd"), validators=[InputRequired(message=_l("Kies een tijd."))],
                      invalid_value_message=_l("Kies een tijd, bijvoorbeeld 14:00."))
-    place = StringField(_l("Plaats (niet verplicht)"), filters=[_strip], validators=[Length(max=200)])
+    place = StringField(_l("Plaats (niet verplicht)"), filters=[_single_line], validators=[Length(max=200)])
     video_url = StringField(_l("Videolink (niet verplicht)"), filters=[_strip], validators=[
         Optional(), URL(require_tld=True, message=_l("Dit lijkt geen link. Begin met https://")), Length(max=500)])
     method = SelectField(_l("Methode"), choices=[SelectChoice(m.key, m.name) for m in methods.METHODS.values()],
@@ -43,6 +57,14 @@ class PlanForm(FlaskForm):
         Optional(), NumberRange(min=1, max=26, message=_l("Kies 1 tot 26 keer."))])
     save_template = StringField(_l("Bewaar deze tijden als teamsjabloon (naam, niet verplicht)"),
                                 filters=[_strip], validators=[Length(max=80)])
+
+
+class NewPlanForm(PlanForm):
+    # A one-time id per rendered form: a second submission of the same form (double click,
+    # resend) finds the round the first one made instead of planning it again.
+    submission = HiddenField(default=lambda: secrets.token_urlsafe(16), filters=[_single_line], validators=[
+        InputRequired(message=_l("Dit formulier is verlopen. Controleer alles en plan opnieuw.")),
+        Regexp(r"^[A-Za-z0-9_-]{16,64}$", message=_l("Dit formulier is verlopen. Controleer alles en plan opnieuw."))])
 
 
 class CaseForm(FlaskForm):

@@ -13,10 +13,18 @@ from sqlalchemy import func, select, update
 from app.accounts.models import Person
 from app.intervisie import methods, phases
 from app.intervisie.models import Contribution, Participant, Round
-from app.intervisie.services import Access
+from app.intervisie.services import Access, can_start_from, valid_id
 
 RATINGS = ("koud", "lauw", "warm")
 MAX_TEXT = 1000
+
+
+class TooEarly(phases.NotAllowed):
+    """The round may be started only shortly before its planned time (`services.START_WINDOW`)."""
+
+    def __init__(self, starts_from: datetime):
+        super().__init__("too early")
+        self.starts_from = starts_from
 
 
 def phase_list(rnd: Round) -> list[phases.Phase]:
@@ -54,10 +62,12 @@ def start(session, acc: Access, now: datetime, presenter_id: int | None = None) 
     rnd = acc.round
     if rnd.cancelled_at:
         raise phases.PhaseConflict("cancelled")
+    if rnd.status == phases.PLANNED and now < can_start_from(rnd):
+        raise TooEarly(can_start_from(rnd))
     presenter = session.scalar(select(Participant).where(Participant.round_id == rnd.id,
                                                          Participant.role == phases.PRESENTER))
     if presenter is None:
-        chosen = session.get(Participant, (rnd.id, presenter_id)) if presenter_id else None
+        chosen = session.get(Participant, (rnd.id, presenter_id)) if valid_id(presenter_id) else None
         if chosen is None or chosen.role == phases.FACILITATOR:
             raise phases.NotAllowed("choose a presenter")
         chosen.role = phases.PRESENTER
@@ -95,24 +105,31 @@ def _bump(session, rnd: Round) -> None:
 def post(session, acc: Access, text: str, expected: int, now: datetime) -> Contribution:
     """A question, advice, association or core, in the phase the person saw."""
     rnd = acc.round
-    if rnd.status != phases.LIVE or rnd.phase_index != expected:
+    # Lock the round first: the UPDATE that bumps its version, only if it is still live in the
+    # phase the person saw. Parallel posts then count one after another within this
+    # transaction (row lock on PostgreSQL, the write lock on SQLite), so a double or
+    # parallel submit never exceeds the limit (one vote, three questions).
+    locked = session.execute(
+        update(Round).where(Round.id == rnd.id, Round.status == phases.LIVE, Round.phase_index == expected)
+        .values(version=Round.version + 1), execution_options={"synchronize_session": False}).rowcount
+    if locked != 1:
         raise phases.PhaseConflict("phase changed")
-    phase = phase_list(rnd)[rnd.phase_index]
+    session.expire(rnd)
+    phase = phase_list(rnd)[expected]
     own = session.scalar(select(func.count(Contribution.id)).where(
-        Contribution.round_id == rnd.id, Contribution.phase_index == rnd.phase_index,
+        Contribution.round_id == rnd.id, Contribution.phase_index == expected,
         Contribution.author_id == acc.me.person_id))
     if not phases.can_post(phase, acc.role, own_items=own):
         raise phases.NotAllowed("not in this phase")
-    item = Contribution(round_id=rnd.id, phase_index=rnd.phase_index, kind=phase.item_kind or "note",
+    item = Contribution(round_id=rnd.id, phase_index=expected, kind=phase.item_kind or "note",
                         author_id=acc.me.person_id, text=text[:MAX_TEXT], created_at=now)
     session.add(item)
-    _bump(session, rnd)
     session.flush()
     return item
 
 
 def _item(session, acc: Access, item_id: int) -> Contribution:
-    item = session.get(Contribution, item_id)
+    item = session.get(Contribution, item_id) if valid_id(item_id) else None
     if item is None or item.round_id != acc.round.id:
         raise phases.NotAllowed("unknown item")
     return item

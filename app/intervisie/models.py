@@ -131,6 +131,19 @@ class Reflection(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PlanSubmission(db.Model):
+    """One submission of the plan form, by the one-time id rendered into it.
+
+    The primary key makes planning idempotent: a double click or a resent form finds the
+    rounds the first submission made instead of planning (and announcing) them again.
+    """
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class CalendarFeed(db.Model):
     """A person's private calendar URL. Only a hash of its token is stored; a new one revokes it."""
 

@@ -58,6 +58,21 @@ def announce(session, rnd: Round, kind: str, *, exclude: int | None = None, only
     return count
 
 
+def tell_case_removed(session, rnd: Round, author_id: int) -> None:
+    """The author of a case that was removed because someone else became presenter. Never the
+    case itself in the message: a notification passes through push services."""
+    author = session.get(Person, author_id)
+    if author is None:
+        return
+    still_in = session.get(Participant, (rnd.id, author_id)) is not None
+    url = url_for("intervisie.round_page", round_id=rnd.id) if still_in else url_for("intervisie.index")
+    with force_locale(author.locale or "nl"):
+        title = _("Je casus is verwijderd")
+        body = _("Je bent niet meer de inbrenger van ‘%(title)s’ op %(when)s. Je voorbereide casus en hulpvraag "
+                 "zijn verwijderd; niemand anders kan ze lezen.", title=rnd.title, when=_when(rnd))
+    notify.notify(session, author_id, "case_removed", title=title, body=body, url=url, topic=f"round-{rnd.id}")
+
+
 def send_reminders(session, now: datetime) -> None:
     """The scheduler: the morning of the day (08:00) and an hour before. Idempotent by dedupe keys,
     so it may run often and in several workers. A newer reminder replaces the older one on the
@@ -75,19 +90,26 @@ def send_reminders(session, now: datetime) -> None:
 
 
 def send_open_actions(session, now: datetime) -> None:
-    """The day before a team's next round: each open action comes back to its owner."""
+    """The day before a round: each participant's own open actions of the last round they took part
+    in come back to them (never to someone who was not in that round or is not in this one)."""
     upcoming = session.scalars(select(Round).where(Round.status == phases.PLANNED, Round.cancelled_at.is_(None),
                                                    Round.starts_at > now, Round.starts_at <= now + timedelta(hours=24)))
     from app.intervisie.services import open_actions_before
     for rnd in upcoming:
-        for action in open_actions_before(session, rnd):
-            owner = session.get(Person, action.owner_id)
-            with force_locale(owner.locale or "nl"):
-                title = _("Je actie van de vorige ronde")
-                body = action.text
-            notify.notify(session, action.owner_id, "open_action", title=title, body=body,
-                          url=url_for("intervisie.round_page", round_id=rnd.id), now=now,
-                          dedupe_key=f"open-action:{action.id}:{rnd.id}")
+        for person_id in [p.person_id for p in rnd.participants]:
+            actions = [a for a in open_actions_before(session, rnd, person_id) if a.owner_id == person_id]
+            for action in actions:
+                _remind_action(session, rnd, action, now)
+
+
+def _remind_action(session, rnd: Round, action: Action, now: datetime) -> None:
+    owner = session.get(Person, action.owner_id)
+    with force_locale(owner.locale or "nl"):
+        title = _("Je actie van de vorige ronde")
+        body = action.text
+    notify.notify(session, action.owner_id, "open_action", title=title, body=body,
+                  url=url_for("intervisie.round_page", round_id=rnd.id), now=now,
+                  dedupe_key=f"open-action:{action.id}:{rnd.id}")
 
 
 def in_request_context(app, job):

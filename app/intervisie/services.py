@@ -9,16 +9,41 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.accounts.models import Membership, Person, Role, Team
 from app.intervisie import methods, phases
 from app.intervisie.models import (
-    Action, CaseText, Contribution, Participant, Reflection, Round, Series, TeamSettings, TeamTemplate,
+    Action, CaseText, Contribution, Participant, PlanSubmission, Reflection, Round, Series, TeamSettings,
+    TeamTemplate,
 )
 from app.models_base import utcnow
 
 NORM_MIN, NORM_MAX = 4, 8  # the usual size of an intervision group
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# Rounds are planned at most this far ahead (repeats included): far enough for any real
+# schedule, and far from the year 9999 where adding a round's minutes no longer fits a date.
+PLAN_HORIZON = timedelta(days=730)
+# The facilitator may start a round from this long before its planned time, not earlier: a
+# started round opens its case to every participant, which the preview window must govern.
+START_WINDOW = timedelta(minutes=60)
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL; anything larger names nothing
+
+
+def valid_id(value) -> bool:
+    """An id a row could have: a browser may send any number (2**70), which must mean "none"."""
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+def insert_if_missing(session, model, **values) -> bool:
+    """Insert a row unless one with its key exists, also when another request inserts it at the
+    same moment (no IntegrityError): INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL.
+    True if this call inserted it."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    key = model.__table__.primary_key.columns.values()[0]
+    # RETURNING, not rowcount: psycopg reports no row count for this statement.
+    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).first() is not None
 
 
 class PlanError(Exception):
@@ -74,7 +99,7 @@ class Access:
 
 def access(session, person: Person, round_id: int) -> Access | None:
     """Participants see the round; the team's leads see its planning data; everyone else nothing."""
-    rnd = session.get(Round, round_id)
+    rnd = session.get(Round, round_id) if valid_id(round_id) else None
     if rnd is None:
         return None
     me = participant(session, rnd.id, person.id)
@@ -97,9 +122,11 @@ def settings(session, team_id: int) -> TeamSettings:
 
 
 def save_settings(session, team_id: int, retention_days: int, preview_hours: int) -> TeamSettings:
-    row = session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id)
+    """Safe when a double click saves the team's first settings twice at once."""
+    insert_if_missing(session, TeamSettings, team_id=team_id)
+    row = session.get(TeamSettings, team_id, populate_existing=True)
     row.case_retention_days, row.case_preview_hours = retention_days, preview_hours
-    session.add(row)
+    session.flush()
     return row
 
 
@@ -110,6 +137,11 @@ def validate_plan(session, team_id: int, plan: Plan, now: datetime) -> list[str]
         raise PlanError("method", "unknown method")
     if plan.starts_at < now - timedelta(minutes=5):
         raise PlanError("starts_at", "past")
+    if plan.starts_at > now + PLAN_HORIZON:
+        raise PlanError("starts_at", "too far")
+    if plan.repeat_weeks > 0 and plan.repeat_count > 1 and \
+            plan.starts_at + timedelta(weeks=plan.repeat_weeks * (plan.repeat_count - 1)) > now + PLAN_HORIZON:
+        raise PlanError("repeat_count", "repeats too far")
     people = set(plan.participant_ids) | {plan.facilitator_id} | ({plan.presenter_id} if plan.presenter_id else set())
     if not people <= members:
         raise PlanError("participants", "not in team")
@@ -162,10 +194,28 @@ def _roles(plan: Plan) -> dict[int, str]:
     return roles
 
 
-def update_round(session, rnd: Round, plan: Plan) -> set[int]:
-    """Change a planned round; returns who is newly invited (for notifications)."""
+@dataclass(frozen=True)
+class Change:
+    new_people: set          # newly invited (for notifications)
+    case_removed_for: int | None  # the author whose prepared case was removed (to tell them)
+
+
+def update_round(session, rnd: Round, plan: Plan) -> Change:
+    """Change a planned round.
+
+    A case belongs to its author, written as this round's presenter. When someone else becomes
+    presenter (or nobody yet), the case is deleted, not kept aside: the round has one case
+    slot, a kept copy would be one more place where a family's story lingers past the
+    retention rules, and the author can write it again for a round where they bring it in.
+    The caller tells the author.
+    """
     if rnd.status != phases.PLANNED or rnd.cancelled_at:
         raise PlanError("round", "not planned")
+    case = session.get(CaseText, rnd.id)
+    removed_for = None
+    if case is not None and plan.presenter_id != case.author_id:
+        removed_for = case.author_id
+        session.delete(case)
     rnd.title, rnd.starts_at, rnd.place, rnd.video_url = plan.title, plan.starts_at, plan.place, plan.video_url
     rnd.method_key, rnd.minutes = plan.method_key, list(plan.minutes)
     roles = _roles(plan)
@@ -180,7 +230,7 @@ def update_round(session, rnd: Round, plan: Plan) -> set[int]:
             rnd.participants.append(Participant(person_id=person_id, role=role))
     rnd.version += 1
     session.flush()
-    return set(roles) - set(existing)
+    return Change(new_people=set(roles) - set(existing), case_removed_for=removed_for)
 
 
 def cancel_round(session, rnd: Round) -> None:
@@ -236,6 +286,10 @@ def case_readable_from(session, rnd: Round) -> datetime:
     return rnd.starts_at - timedelta(hours=settings(session, rnd.team_id).case_preview_hours)
 
 
+def can_start_from(rnd: Round) -> datetime:
+    return rnd.starts_at - START_WINDOW
+
+
 def can_read_case(session, acc: Access, now: datetime) -> bool:
     """The presenter always; other participants from the preview time on; leads who are not
     participating never (planning data only)."""
@@ -244,6 +298,28 @@ def can_read_case(session, acc: Access, now: datetime) -> bool:
     if acc.me.role == phases.PRESENTER or acc.round.status != phases.PLANNED:
         return True
     return now >= case_readable_from(session, acc.round)
+
+
+def presenter_id(session, rnd: Round) -> int | None:
+    return session.scalar(select(Participant.person_id).where(Participant.round_id == rnd.id,
+                                                              Participant.role == phases.PRESENTER))
+
+
+def visible_case(session, acc: Access, now: datetime) -> CaseText | None:
+    """The case this person may read now: only one written by the round's current presenter,
+    so a case never passes to whoever becomes presenter after its author."""
+    if not can_read_case(session, acc, now):
+        return None
+    case = session.get(CaseText, acc.round.id)
+    if case is None or case.author_id != presenter_id(session, acc.round):
+        return None
+    return case
+
+
+def own_case(session, rnd: Round, person_id: int) -> CaseText | None:
+    """The case for the editor: only the author's own."""
+    case = session.get(CaseText, rnd.id)
+    return case if case is not None and case.author_id == person_id else None
 
 
 def save_case(session, rnd: Round, author_id: int, help_question: str, case_text: str) -> CaseText:
@@ -284,7 +360,9 @@ def reflection(session, round_id: int, person_id: int) -> Reflection:
 
 def save_reflection(session, acc: Access, *, takeaway: str | None, learning_point: str, score: int | None,
                     comment: str, actions: list[str]) -> Reflection:
-    r = reflection(session, acc.round.id, acc.me.person_id)
+    """Safe when a double click saves a first reflection twice at once."""
+    insert_if_missing(session, Reflection, round_id=acc.round.id, person_id=acc.me.person_id)
+    r = session.get(Reflection, (acc.round.id, acc.me.person_id), populate_existing=True)
     if acc.role == phases.PRESENTER and takeaway is not None:
         r.takeaway = takeaway
         for text in actions:
@@ -297,11 +375,17 @@ def save_reflection(session, acc: Access, *, takeaway: str | None, learning_poin
     return r
 
 
-def open_actions_before(session, rnd: Round) -> list[Action]:
-    """The open actions of the team's previous round: the look back this round opens with."""
+def open_actions_before(session, rnd: Round, person_id: int) -> list[Action]:
+    """The look back this round opens with, for one person: the open actions of the last earlier
+    round of the team that this person took part in. Actions are shared within the round they
+    came from, so someone who was not there never sees them; nor does someone outside this round.
+    """
+    if participant(session, rnd.id, person_id) is None:
+        return []
     previous = session.scalar(
-        select(Round.id).where(Round.team_id == rnd.team_id, Round.starts_at < rnd.starts_at,
-                               Round.cancelled_at.is_(None), Round.id != rnd.id)
+        select(Round.id).join(Participant, Participant.round_id == Round.id)
+        .where(Round.team_id == rnd.team_id, Round.starts_at < rnd.starts_at, Round.cancelled_at.is_(None),
+               Round.id != rnd.id, Participant.person_id == person_id)
         .order_by(Round.starts_at.desc()).limit(1))
     if previous is None:
         return []
@@ -315,7 +399,7 @@ def my_open_actions(session, person_id: int) -> list[Action]:
 
 
 def complete_action(session, action_id: int, person_id: int) -> Action | None:
-    action = session.get(Action, action_id)
+    action = session.get(Action, action_id) if valid_id(action_id) else None
     if action is None or action.owner_id != person_id:
         return None
     action.done_at = action.done_at or utcnow()
@@ -351,6 +435,31 @@ def overview(session, team_id: int, now: datetime) -> Overview:
         attendance={k: tuple(v) for k, v in sorted(attendance.items())},
         methods_used=used,
     )
+
+
+# Idempotent planning --------------------------------------------------------------------------------
+
+def claim_submission(session, token: str, team_id: int) -> int | None:
+    """Claim a plan form's one-time id. None: this submission is new, plan it (and call
+    `record_submission`). Otherwise the first submission's round id (0 if that one is still
+    unfinished or failed): do not plan again.
+
+    The INSERT takes the key; a parallel submission of the same form waits for it (PostgreSQL)
+    or for the write lock (SQLite) and then finds it taken.
+    """
+    if insert_if_missing(session, PlanSubmission, token=token, team_id=team_id, created_at=utcnow()):
+        return None
+    first = session.get(PlanSubmission, token, populate_existing=True)
+    return (first.round_id or 0) if first is not None and first.team_id == team_id else 0
+
+
+def record_submission(session, token: str, round_id: int) -> None:
+    session.execute(update(PlanSubmission).where(PlanSubmission.token == token).values(round_id=round_id))
+
+
+def purge_submissions(session, now: datetime) -> int:
+    """A resent form is a matter of seconds; a day later its id has no use."""
+    return session.execute(delete(PlanSubmission).where(PlanSubmission.created_at < now - timedelta(days=1))).rowcount
 
 
 def bump(session, round_id: int) -> None:

@@ -9,6 +9,7 @@ from flask import (
     Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
     stream_with_context, url_for,
 )
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
@@ -16,9 +17,9 @@ from jinja2_fragments.flask import render_block
 from app.accounts import services as accounts
 from app.extensions import db
 from app.intervisie import calendar, live_round, methods, phases, recognisable, services
-from app.intervisie.forms import CaseForm, PlanForm, ReflectionForm, TeamSettingsForm
-from app.intervisie.models import CaseText, Round
-from app.intervisie.notifications import announce
+from app.intervisie.forms import CaseForm, NewPlanForm, PlanForm, ReflectionForm, TeamSettingsForm
+from app.intervisie.models import Round
+from app.intervisie.notifications import announce, tell_case_removed
 from app.models_base import utcnow
 from app.web import reload_user
 
@@ -77,6 +78,8 @@ def fill_choices(form: PlanForm, team_id: int) -> None:
 
 PLAN_MESSAGES = {
     "past": ("date", "Kies een moment in de toekomst."),
+    "too far": ("date", "Kies een datum binnen twee jaar."),
+    "repeats too far": ("repeat_count", "De laatste herhaling valt dan over meer dan twee jaar. Kies minder keer."),
     "not in team": ("participants", "Kies deelnemers uit dit team."),
     "presenter is facilitator": ("presenter", "De inbrenger kan niet ook gespreksleider zijn."),
     "minutes": ("method", "Elke fase duurt 1 tot 180 minuten."),
@@ -115,7 +118,7 @@ def render_plan(team, form, rnd=None, warnings=(), status=200, minutes=None):
 @login_required
 def plan(team_id):
     team = lead_team(team_id)
-    form = PlanForm()
+    form = NewPlanForm()
     fill_choices(form, team.id)
     if request.method == "GET":
         template_id = request.args.get("sjabloon", type=int)
@@ -140,7 +143,13 @@ def plan(team_id):
         return render_plan(team, form, status=422)
     if warnings and not request.form.get("confirm_size"):
         return render_plan(team, form, warnings=warnings, status=422)
+    first = services.claim_submission(db.session, form.submission.data, team.id)
+    if first is not None:  # this form was submitted already: show what that made, plan nothing
+        db.session.rollback()
+        flash(_("Deze ronde was al gepland."), "info")
+        return redirect(url_for(".round_page", round_id=first) if first else url_for(".index"))
     rounds = services.plan_rounds(db.session, team.id, plan_data, current_user)
+    services.record_submission(db.session, form.submission.data, rounds[0].id)
     if form.save_template.data:
         services.save_template(db.session, team.id, form.save_template.data, plan_data.method_key, plan_data.minutes)
     for rnd in rounds[:1]:
@@ -176,11 +185,13 @@ def edit(round_id):
     plan_data = plan_from_form(form)
     try:
         services.validate_plan(db.session, team.id, plan_data, utcnow())
-        new_people = services.update_round(db.session, rnd, plan_data)
+        change = services.update_round(db.session, rnd, plan_data)
     except services.PlanError as exc:
         apply_plan_error(form, exc)
         return render_plan(team, form, rnd=rnd, status=422)
-    announce(db.session, rnd, "round_changed", exclude=current_user.id, only_new=new_people)
+    announce(db.session, rnd, "round_changed", exclude=current_user.id, only_new=change.new_people)
+    if change.case_removed_for and change.case_removed_for != current_user.id:
+        tell_case_removed(db.session, rnd, change.case_removed_for)
     db.session.commit()
     publish(rnd)
     flash(_("Wijziging opgeslagen."), "success")
@@ -212,11 +223,11 @@ def round_page(round_id):
     acc = round_access(round_id)
     now = utcnow()
     rnd = acc.round
-    case = db.session.get(CaseText, rnd.id) if services.can_read_case(db.session, acc, now) else None
     return render_template(
-        "intervisie/round.html", acc=acc, rnd=rnd, method=methods.get(rnd.method_key), case=case,
+        "intervisie/round.html", acc=acc, rnd=rnd, method=methods.get(rnd.method_key),
+        case=services.visible_case(db.session, acc, now),
         readable_from=services.case_readable_from(db.session, rnd),
-        actions=services.open_actions_before(db.session, rnd) if acc.me else [],
+        actions=services.open_actions_before(db.session, rnd, current_user.id),
         people=sorted(rnd.participants, key=lambda p: (p.role != phases.FACILITATOR, p.role != phases.PRESENTER,
                                                         p.person.name)),
         warn_size=not services.NORM_MIN <= len(rnd.participants) <= services.NORM_MAX,
@@ -246,7 +257,7 @@ def case(round_id):
     acc = as_participant(round_id)
     if acc.role != phases.PRESENTER or acc.round.case_deleted_at:
         abort(404 if acc.round.case_deleted_at else 403)
-    existing = db.session.get(CaseText, round_id)
+    existing = services.own_case(db.session, acc.round, current_user.id)
     form = CaseForm(obj=existing if request.method == "GET" else None)
     findings = []
     if form.validate_on_submit():
@@ -269,8 +280,9 @@ def render_live(acc: services.Access, *, fragment: bool = False, status: int = 2
     lv = live_round.view(db.session, acc, now)
     choosing = lv.is_facilitator and lv.status == phases.PLANNED
     context = dict(acc=acc, rnd=acc.round, lv=lv, error=error,
-                   actions=services.open_actions_before(db.session, acc.round) if lv.index <= 0 else [],
-                   case=db.session.get(CaseText, acc.round.id) if services.can_read_case(db.session, acc, now) else None,
+                   actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
+                   case=services.visible_case(db.session, acc, now),
+                   start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
                    participants=[p for p in acc.round.participants if p.role != phases.FACILITATOR] if choosing else [])
     if fragment:
         response = Response(render_block("intervisie/live.html", "state", **context), status)
@@ -379,6 +391,9 @@ def live_action(round_id, operation):
     except phases.PhaseConflict:
         db.session.rollback()
         error, status = _("De ronde was al verder. Je ziet nu de actuele fase."), 409
+    except live_round.TooEarly as exc:
+        db.session.rollback()
+        error, status = _("Je kunt de ronde starten vanaf %(when)s.", when=when(exc.starts_from)), 403
     except phases.NotAllowed:
         db.session.rollback()
         error, status = _("Dat kan nu niet in deze fase."), 403
@@ -394,8 +409,18 @@ def live_action(round_id, operation):
     return redirect(url_for(".live", round_id=round_id))
 
 
+def when(moment: datetime) -> str:
+    return format_datetime(moment, "EEE d MMM, HH:mm")
+
+
+def form_int(name: str) -> int | None:
+    """A whole number from the form within what the database holds; anything else is None."""
+    value = request.form.get(name, type=int)
+    return value if value is not None and abs(value) <= services.MAX_ID else None
+
+
 def expected() -> int:
-    value = request.form.get("fase", type=int)
+    value = form_int("fase")
     if value is None:
         abort(400)
     return value
@@ -404,7 +429,7 @@ def expected() -> int:
 @bp.post("/rondes/<int:round_id>/live/start")
 @login_required
 def live_start(round_id):
-    presenter = request.form.get("inbrenger", type=int)
+    presenter = form_int("inbrenger")
     return live_action(round_id, lambda acc: live_round.start(db.session, acc, utcnow(), presenter)
                        or announce(db.session, acc.round, "round_started", exclude=current_user.id))
 
@@ -504,7 +529,8 @@ def round_ics(round_id):
     acc = round_access(round_id)
     body = calendar.feed([acc.round], current_app.config["APP_URL"], name=acc.round.title)
     return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="intervisie-{round_id}.ics"'})
+                    headers={"Content-Disposition": f'attachment; filename="intervisie-{round_id}.ics"',
+                             "Cache-Control": "no-store"})
 
 
 @bp.route("/agenda", methods=["GET", "POST"])
@@ -535,8 +561,9 @@ def calendar_feed(token):
     if person_id is None:
         abort(404)
     rounds = calendar.rounds_for(db.session, person_id)
+    # private: the URL is the key, so no shared cache may keep (and hand out) what it answers.
     return Response(calendar.feed(rounds, current_app.config["APP_URL"], name="Leerkring"),
-                    mimetype="text/calendar")
+                    mimetype="text/calendar", headers={"Cache-Control": "private, no-store"})
 
 
 @bp.route("/teams/<int:team_id>/overzicht", methods=["GET", "POST"])

@@ -262,7 +262,9 @@ def walk_intervisie(walk: Walk, live_server, lead, marieke: Page, daan: Page) ->
     base = f"{live_server.url}/intervisie"
     people = dict(facilitator=LEAD_NAME, presenter="Daan de Boer", participants=["Joost Bakker"])
     live_server.plan_round(lead.team_id, title="Intervisie oktober", starts_in=-timedelta(days=14), **people)
-    round_id = live_server.plan_round(lead.team_id, title="Intervisie december", **people)
+    # Soon: a round may be started only shortly before its planned time.
+    round_id = live_server.plan_round(lead.team_id, title="Intervisie december", starts_in=timedelta(minutes=30),
+                                      **people)
     rnd = f"{base}/rondes/{round_id}"
 
     walk.get(marieke, "intervisie", f"{base}/", "Intervisie")

@@ -4,6 +4,8 @@ without a reload; what someone is typing survives; a phone that was offline catc
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -84,7 +86,8 @@ def phones(lead, live_server, lead_phone, new_phone):
     join_by_invite(presenter, url, live_server.invite_url(lead.team_id), PRESENTER)
     join_by_invite(participant, url, live_server.invite_url(lead.team_id), PARTICIPANT)
     round_id = live_server.plan_round(lead.team_id, title="Intervisie live", facilitator=LEAD_NAME,
-                                      presenter=PRESENTER, participants=[PARTICIPANT])
+                                      presenter=PRESENTER, participants=[PARTICIPANT],
+                                      starts_in=timedelta(minutes=30))  # startable: within the hour before
     for phone in (lead_phone, presenter, participant):
         open_live(phone, url, round_id)
     return round_id, lead_phone, presenter, participant

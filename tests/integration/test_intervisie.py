@@ -42,16 +42,34 @@ def plan_form(people, **overrides):
     return data
 
 
+SUBMISSION = re.compile(r'name="submission" type="hidden" value="([^"]+)"')
+
+
+def plan_page(client, team_id) -> dict:
+    """What a browser reads from the plan form before it submits: the CSRF token and the form's
+    one-time submission id."""
+    html = client.get(f"/intervisie/teams/{team_id}/plan").get_data(as_text=True)
+    submission = SUBMISSION.search(html)
+    return {"csrf_token": re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1),
+            **({"submission": submission.group(1)} if submission else {})}
+
+
 def plan(app, client, team_id, people, **overrides):
-    token = csrf_token(client, f"/intervisie/teams/{team_id}/plan")
-    response = client.post(f"/intervisie/teams/{team_id}/plan", data={**plan_form(people, **overrides), "csrf_token": token})
-    return response
+    return client.post(f"/intervisie/teams/{team_id}/plan", data={**plan_form(people, **overrides),
+                                                                   **plan_page(client, team_id)})
 
 
 def planned_round(app, client, team_id, people, **overrides) -> int:
     response = plan(app, client, team_id, people, **overrides)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return int(re.search(r"/rondes/(\d+)", response.headers["Location"]).group(1))
+
+
+def startable(app, round_id, minutes=10):
+    """Move a planned round to shortly ahead, inside the window in which it may be started."""
+    with app.app_context():
+        db.session.get(Round, round_id).starts_at = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+        db.session.commit()
 
 
 def as_(app, login, person):
@@ -181,6 +199,7 @@ def test_live_round_phases_questions_ratings_and_the_guard(app, team, login):
     t, people = team
     lead = login(people["lead"])
     round_id = planned_round(app, lead, t.id, people)
+    startable(app, round_id)
     sanne, daan = as_(app, login, people["sanne"]), as_(app, login, people["daan"])
     subscription = app.extensions["live"].subscribe(f"round:{round_id}")
 
@@ -246,6 +265,7 @@ def test_group_chooses_the_presenter_at_the_start(app, team, login):
     t, people = team
     lead = login(people["lead"])
     round_id = planned_round(app, lead, t.id, people, presenter="0")
+    startable(app, round_id)
     assert "Wie brengt in?" in lead.get(f"/intervisie/rondes/{round_id}/live").get_data(as_text=True)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["lead"].id)}).status_code == 403
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["daan"].id)}).status_code == 200
@@ -366,6 +386,7 @@ def test_event_stream_sends_the_current_version_then_each_change(app, team, logi
     t, people = team
     lead = login(people["lead"])
     round_id = planned_round(app, lead, t.id, people)
+    startable(app, round_id)
     app.config["LIVE_HEARTBEAT"] = 0.2
     daan = as_(app, login, people["daan"])
     response = daan.get(f"/intervisie/rondes/{round_id}/live/stream", buffered=False)
@@ -412,6 +433,7 @@ def test_a_vote_phase_takes_one_answer_per_person(app, team, login):
     t, people = team
     lead = login(people["lead"])
     round_id = planned_round(app, lead, t.id, people, method="balint")
+    startable(app, round_id)
     post(lead, f"/intervisie/rondes/{round_id}/live/start")
     daan = as_(app, login, people["daan"])
     assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 0, "tekst": "Sanne's casus"}).status_code == 200
