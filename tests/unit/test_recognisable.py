@@ -2,9 +2,10 @@
 import datetime
 
 import pytest
+from flask_babel import force_locale
 
-from app.intervisie.recognisable import (
-    FIRST_NAMES, KIND_LABELS_NL, NON_NAMES, Finding, check, is_valid_bsn,
+from app.recognisable import (
+    FIRST_NAMES, KIND_LABELS, NON_NAMES, Finding, check, is_valid_bsn,
 )
 
 
@@ -202,9 +203,16 @@ def test_findings_are_frozen_values():
         finding.kind = "name"  # type: ignore[misc]
 
 
-def test_every_kind_has_a_dutch_label():
-    assert KIND_LABELS_NL == {
+def test_every_kind_has_a_dutch_label_and_an_english_translation(app):
+    dutch = {
         "name": "een naam", "birthdate": "een geboortedatum", "bsn": "een BSN", "address": "een adres",
         "postcode": "een postcode", "phone": "een telefoonnummer", "email": "een e-mailadres",
         "school": "een schoolnaam",
     }
+    with app.test_request_context():
+        with force_locale("nl"):
+            assert {kind: str(label) for kind, label in KIND_LABELS.items()} == dutch
+        with force_locale("en"):
+            english = {kind: str(label) for kind, label in KIND_LABELS.items()}
+    assert english["bsn"] == "a citizen service number (BSN)" and english["name"] == "a name"
+    assert not set(english.values()) & set(dutch.values())

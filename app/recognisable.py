@@ -6,7 +6,7 @@ module leans towards flagging: a missed BSN, phone number, e-mail address or pos
 than a false alarm. Names are the fuzzy part; the heuristics below keep false alarms on ordinary
 casus language (weekdays, "Veilig Thuis", "het Wijkteam", sentence starts) low.
 
-Pure module: standard library only, no Flask, no I/O.
+Pure module: no app, request or I/O; only the labels come from the catalogue (lazily).
 """
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["Finding", "KIND_LABELS_NL", "check", "is_valid_bsn"]
+from flask_babel import LazyString, lazy_gettext as _l
+
+__all__ = ["Finding", "KIND_LABELS", "check", "is_valid_bsn"]
 
 
 @dataclass(frozen=True)
@@ -26,15 +28,17 @@ class Finding:
     end: int
 
 
-KIND_LABELS_NL: dict[str, str] = {
-    "name": "een naam",
-    "birthdate": "een geboortedatum",
-    "bsn": "een BSN",
-    "address": "een adres",
-    "postcode": "een postcode",
-    "phone": "een telefoonnummer",
-    "email": "een e-mailadres",
-    "school": "een schoolnaam",
+# What the editor shows next to a finding ("Daan (een naam)"). Lazy: the module loads before
+# any request knows its language.
+KIND_LABELS: dict[str, LazyString] = {
+    "name": _l("een naam"),
+    "birthdate": _l("een geboortedatum"),
+    "bsn": _l("een BSN"),
+    "address": _l("een adres"),
+    "postcode": _l("een postcode"),
+    "phone": _l("een telefoonnummer"),
+    "email": _l("een e-mailadres"),
+    "school": _l("een schoolnaam"),
 }
 
 
