@@ -290,3 +290,15 @@ def test_while_the_places_load_the_check_runs_on_our_patterns(monkeypatch):
     started = time.perf_counter()
     assert found("Vader Youssef woont in Zwolle.") == [("name", "Youssef")]
     assert time.perf_counter() - started < 0.5
+
+
+def test_a_broken_place_list_leaves_our_patterns_working(monkeypatch, caplog):
+    def broken():
+        raise ImportError("No module named 'deduce'")
+    monkeypatch.setattr(placenames, "_placename_trie", broken)
+    monkeypatch.setattr(placenames, "_loaded", threading.Event())
+    monkeypatch.setattr(placenames, "_loader", None)
+    monkeypatch.setattr(placenames, "_trie", None)
+    assert placenames.load(timeout=10)
+    assert found("Vader Youssef woont in Zwolle.") == [("name", "Youssef")]
+    assert "could not be loaded" in caplog.text
