@@ -14,9 +14,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
+from app import recognisable
 from app.accounts import services as accounts
 from app.extensions import db
-from app.intervisie import calendar, live_round, methods, phases, recognisable, services
+from app.intervisie import calendar, live_round, methods, phases, services
 from app.intervisie.forms import CaseForm, NewPlanForm, PlanForm, ReflectionForm, TeamSettingsForm
 from app.intervisie.models import Round
 from app.intervisie.notifications import announce, tell_case_removed
@@ -258,6 +259,7 @@ def case(round_id):
     if acc.role != phases.PRESENTER or acc.round.case_deleted_at:
         abort(404 if acc.round.case_deleted_at else 403)
     existing = services.own_case(db.session, acc.round, current_user.id)
+    recognisable.warm_up()
     form = CaseForm(obj=existing if request.method == "GET" else None)
     findings = []
     if form.validate_on_submit():
@@ -270,7 +272,7 @@ def case(round_id):
             return redirect(url_for(".round_page", round_id=round_id))
     status = 422 if form.errors or findings else 200
     return render_template("intervisie/case.html", acc=acc, rnd=acc.round, form=form, findings=findings,
-                           labels=recognisable.KIND_LABELS_NL), status
+                           labels=recognisable.KIND_LABELS), status
 
 
 # The live round ----------------------------------------------------------------------------------

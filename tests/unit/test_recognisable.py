@@ -1,10 +1,14 @@
 """The casus privacy check: what may make a client recognisable, and what may not."""
 import datetime
+import threading
+import time
 
 import pytest
+from flask_babel import force_locale
 
-from app.intervisie.recognisable import (
-    FIRST_NAMES, KIND_LABELS_NL, NON_NAMES, Finding, check, is_valid_bsn,
+from app import placenames
+from app.recognisable import (
+    FIRST_NAMES, KIND_LABELS, NON_NAMES, Finding, check, is_valid_bsn,
 )
 
 
@@ -42,7 +46,8 @@ def test_empty_text():
 # --- names -------------------------------------------------------------------------------------
 
 def test_first_names_after_family_words():
-    assert found("Moeder Fatima belde over haar zoon Daan (8).") == [("name", "Fatima"), ("name", "Daan")]
+    assert found("Moeder Fatima belde over haar zoon Daan (8).") == [
+        ("name", "Fatima"), ("name", "Daan"), ("age", "(8)")]
 
 
 def test_initial_after_gezin_but_not_the_institution():
@@ -58,7 +63,7 @@ def test_initial_after_gezin_but_not_the_institution():
     ("Het gesprek met dhr. Jansen liep stroef.", "Jansen"),
     ("Gisteren belde mw. Bakker.", "Bakker"),
     ("Ik sprak met Xandra over haar dochter.", "Xandra"),   # unknown name mid-sentence
-    ("Daan is acht jaar.", "Daan"),                          # known name at a sentence start
+    ("Daan speelt buiten.", "Daan"),                         # known name at a sentence start
     ("Daans moeder belde.", "Daans"),
     ("Naam: Xandra", "Xandra"),
 ])
@@ -202,9 +207,98 @@ def test_findings_are_frozen_values():
         finding.kind = "name"  # type: ignore[misc]
 
 
-def test_every_kind_has_a_dutch_label():
-    assert KIND_LABELS_NL == {
+def test_every_kind_has_a_dutch_label_and_an_english_translation(app):
+    dutch = {
         "name": "een naam", "birthdate": "een geboortedatum", "bsn": "een BSN", "address": "een adres",
         "postcode": "een postcode", "phone": "een telefoonnummer", "email": "een e-mailadres",
-        "school": "een schoolnaam",
+        "school": "een schoolnaam", "place": "een plaatsnaam", "age": "een leeftijd",
     }
+    with app.test_request_context():
+        with force_locale("nl"):
+            assert {kind: str(label) for kind, label in KIND_LABELS.items()} == dutch
+        with force_locale("en"):
+            english = {kind: str(label) for kind, label in KIND_LABELS.items()}
+    assert english["bsn"] == "a citizen service number" and english["name"] == "a name"
+    assert not set(english.values()) & set(dutch.values())
+
+
+# --- found by the labelled set (tests/unit/test_recognisable_set.py) -----------------------------
+
+def test_a_family_word_ending_a_sentence_does_not_make_the_next_word_a_name():
+    assert check("Elke vrijdag gaan de kinderen naar vader. Rond de kerst lopen de spanningen op.") == []
+
+
+def test_an_initial_after_a_family_word_and_a_particle():
+    assert found("Het gezin de V. heeft al jaren schulden.") == [("name", "de V.")]
+
+
+def test_an_initial_with_an_age_is_a_child():
+    assert found("J. (16) is door de politie thuisgebracht.") == [("name", "J."), ("age", "(16)")]
+
+
+# --- ages and places ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, age", [
+    ("Moeder Ilse zegt dat haar zoon van 7 slecht slaapt.", "7"),
+    ("Moeder Ilse zegt dat haar dochter van zes jaar slecht slaapt.", "zes jaar"),
+    ("Een 14-jarige uit de klas van Daan.", "14-jarige"),
+    ("Noor (13) zit in de brugklas.", "(13)"),
+    ("Rayan is 11 en zit in groep 8.", "11"),
+    ("Daan is acht jaar.", "acht jaar"),
+    ("Haar dochter Kaylee is op haar zestiende zwanger.", "zestiende"),
+])
+def test_an_age_next_to_a_name_is_pointed_out(text, age):
+    assert ("age", age) in found(text)
+
+
+def test_an_age_alone_identifies_no_one():
+    assert check("De jongen van 15 hangt 's avonds rond. Zijn zus is 12 en een 9-jarige broer.") == []
+
+
+def test_ages_that_are_not_ages():
+    assert kinds("Moeder Ilse werkt al 12 jaar in de zorg, een schuld van 12.000 euro, zoon van 3 jaar geleden.") \
+        == {"name"}
+
+
+@pytest.fixture
+def places():
+    assert placenames.load(timeout=300), "Deduce's place names did not load"
+
+
+def test_places_from_deduce(places):
+    assert found("Ze woont in Den Haag; eerder bij het station van Zwolle en daarvoor in Staphorst.") == [
+        ("place", "Den Haag"), ("place", "Zwolle"), ("place", "Staphorst")]
+
+
+def test_a_place_that_is_a_surname_stays_a_name(places):
+    assert found("Ik belde mevrouw de Vries en Jan de Vries. De Vries belde terug.") == [
+        ("name", "de Vries"), ("name", "Jan de Vries"), ("name", "De Vries")]
+
+
+def test_countries_and_provinces_are_too_wide_to_identify(places):
+    assert check("In 2019 verhuisde het gezin vanuit Marokko naar Nederland en woont nu in Brabant.") == []
+
+
+def test_places_can_be_left_out(places):
+    assert check("Ze woont in Zwolle.", places=False) == []
+    assert found("Ze woont in Zwolle.") == [("place", "Zwolle")]
+
+
+def test_while_the_places_load_the_check_runs_on_our_patterns(monkeypatch):
+    monkeypatch.setattr(placenames, "_loaded", threading.Event())   # a process that just started
+    monkeypatch.setattr(placenames, "_loader", threading.Thread())  # whose load is under way
+    started = time.perf_counter()
+    assert found("Vader Youssef woont in Zwolle.") == [("name", "Youssef")]
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_broken_place_list_leaves_our_patterns_working(monkeypatch, caplog):
+    def broken():
+        raise ImportError("No module named 'deduce'")
+    monkeypatch.setattr(placenames, "_placename_trie", broken)
+    monkeypatch.setattr(placenames, "_loaded", threading.Event())
+    monkeypatch.setattr(placenames, "_loader", None)
+    monkeypatch.setattr(placenames, "_trie", None)
+    assert placenames.load(timeout=10)
+    assert found("Vader Youssef woont in Zwolle.") == [("name", "Youssef")]
+    assert "could not be loaded" in caplog.text

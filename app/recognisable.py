@@ -6,7 +6,12 @@ module leans towards flagging: a missed BSN, phone number, e-mail address or pos
 than a false alarm. Names are the fuzzy part; the heuristics below keep false alarms on ordinary
 casus language (weekdays, "Veilig Thuis", "het Wijkteam", sentence starts) low.
 
-Pure module: standard library only, no Flask, no I/O.
+Cities and villages come from Deduce's Dutch place-name list (app/placenames.py), which our own
+word lists cannot match; an age is pointed out only next to another detail, since "de jongen
+(14)" alone identifies no one. Measured on a labelled set of fictional case texts with
+`python -m bench.recognisable_eval`; tests/unit/test_recognisable_set.py keeps those figures.
+
+Pure module: no app, request or I/O; only the labels come from the catalogue (lazily).
 """
 from __future__ import annotations
 
@@ -15,26 +20,34 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["Finding", "KIND_LABELS_NL", "check", "is_valid_bsn"]
+from flask_babel import LazyString, lazy_gettext as _l
+
+from app import placenames
+
+__all__ = ["Finding", "KIND_LABELS", "check", "is_valid_bsn"]
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str      # "name", "birthdate", "bsn", "address", "postcode", "phone", "email", "school"
+    kind: str      # a key of KIND_LABELS: "name", "birthdate", "bsn", "address", "place", "age", ...
     text: str      # the matched text as written
     start: int
     end: int
 
 
-KIND_LABELS_NL: dict[str, str] = {
-    "name": "een naam",
-    "birthdate": "een geboortedatum",
-    "bsn": "een BSN",
-    "address": "een adres",
-    "postcode": "een postcode",
-    "phone": "een telefoonnummer",
-    "email": "een e-mailadres",
-    "school": "een schoolnaam",
+# What the editor shows next to a finding ("Daan (een naam)"). Lazy: the module loads before
+# any request knows its language.
+KIND_LABELS: dict[str, LazyString] = {
+    "name": _l("een naam"),
+    "birthdate": _l("een geboortedatum"),
+    "bsn": _l("een BSN"),
+    "address": _l("een adres"),
+    "postcode": _l("een postcode"),
+    "phone": _l("een telefoonnummer"),
+    "email": _l("een e-mailadres"),
+    "school": _l("een schoolnaam"),
+    "place": _l("een plaatsnaam"),
+    "age": _l("een leeftijd"),
 }
 
 
@@ -152,11 +165,15 @@ NON_NAMES = NAME_CUES | _words("""
     whatsapp instagram tiktok snapchat facebook youtube google netflix fortnite minecraft roblox
     playstation xbox iphone ipad teams zoom digid outlook discord
     god allah jezus islam koran bijbel corona covid euro
+    marktplaats action hema kruidvat jumbo lidl aldi zeeman primark ikea gamma praxis blokker etos
+    veiligheidshuis levvel accare karakter lentis youz parnassia pluryn
 """)
 
-# Multi-word names of institutions, places and methods. Capitalised words inside them are not
+# Multi-word names of institutions, shops, places and methods. Capitalised words inside them are not
 # names of people, even when one part is (Emma Kinderziekenhuis, William Schrikker Groep).
 _PROTECTED_RE = re.compile(r"""
+    (?<![\w-])(?=['\w])   # only at a word start: the alternatives below are tried far less often
+    (?:
       veilig\s+thuis
     | raad\s+voor\s+de\s+kinderbescherming
     | (?:centrum\s+voor\s+)?jeugd\s+en\s+gezin
@@ -165,12 +182,17 @@ _PROTECTED_RE = re.compile(r"""
     | samen\s+veilig(?:\s+midden-nederland)?
     | sterk\s+huis | blijf\s+groep | openbaar\s+ministerie
     | bureau\s+jeugdzorg | jeugdzorg\s+plus | sociaal\s+wijkteam
+    | motiverende\s+gespreksvoering | oplossingsgericht\s+werken | geweldloos\s+verzet
+    | nieuwe\s+autoriteit | video[-\s]hometraining | video\s+interactie\s+begeleiding
     | signs\s+of\s+safety | triple\s+p\b | eigen\s+kracht(?:-conferentie)?
     | functional\s+family\s+therapy | multisysteem\s?therapie | multisystemic\s+therapy
     | nederlands\s+jeugdinstituut | kinder-\s+en\s+jeugdpsychiatrie
     | (?:emma|wilhelmina|sophia|juliana)\s+kinderziekenhuis
     | prinses\s+m[aá]xima\s+centrum | jeroen\s+bosch\s+ziekenhuis
+    | albert\s+heijn | burger\s+king | de\s+bascule | pro\s+persona | ipse\s+de\s+bruggen
+    | 's\s+heeren\s+loo | entrea\s+lindenhout | zorg-\s+en\s+veiligheidshuis
     | oud\s+en\s+nieuw | den\s+haag | den\s+bosch | den\s+helder | 's-hertogenbosch
+    )
 """, re.IGNORECASE | re.VERBOSE)
 
 # Abbreviations whose full stop does not end a sentence ("mw. Bakker", "o.a. Sara").
@@ -181,8 +203,17 @@ _ABBREVIATIONS = _words("mw mevr dhr fam o.a bijv bv ca evt geb nr tel i.v.m m.b
 # Public entry point
 # --------------------------------------------------------------------------------------------
 
-def check(text: str) -> list[Finding]:
+def warm_up() -> None:
+    """Start loading the place names in the background, so an editor opened now has them by the
+    time its text is checked."""
+    placenames.warm_up()
+
+
+def check(text: str, *, places: bool = True) -> list[Finding]:
     """All findings in `text`, sorted by position, never overlapping.
+
+    `places=False` leaves out Deduce's place names (benchmarks and tests of the patterns alone);
+    while they are still loading, the check runs without them anyway.
 
     Detectors run from most to least specific; a later detector cannot claim text an earlier one
     already claimed. So "j.jansen@example.nl" is an e-mail address and not a name, and
@@ -191,13 +222,19 @@ def check(text: str) -> list[Finding]:
     if not text:
         return []
     claimed: list[Finding] = []
-    for detect in _DETECTORS:
+    for detect in (*_DETECTORS, _places) if places else _DETECTORS:
         for finding in _longest_first(detect(text)):
             if not _overlaps_any(finding.start, finding.end, claimed):
                 claimed.append(finding)
     for finding in _longest_first(_names(text, claimed)):
         if not _overlaps_any(finding.start, finding.end, claimed):
             claimed.append(finding)
+    if claimed:
+        # An age alone ("de jongen (14)") identifies no one; next to a name, place or school it
+        # narrows a family down, so it is pointed out too.
+        for age in _longest_first(_ages(text)):
+            if not _overlaps_any(age.start, age.end, claimed):
+                claimed.append(age)
     return sorted(claimed, key=lambda f: (f.start, f.end))
 
 
@@ -480,12 +517,19 @@ _WORD_RE = re.compile(r"(?<![\w'’])[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 # J. de Boer, J.B. Jansen, A. el Amrani
 _INITIALS_SURNAME_RE = re.compile(
     r"(?<![\w.])(?:[A-Z]\.\s?){1,3}(?:(?:van|de|der|den|ten|ter|te|el|al|von|'t)\s+)*([A-Z][^\W\d_]+)")
-# gezin K., mevrouw K, moeder A.B.
+# gezin K., mevrouw K, moeder A.B., gezin de V.
+# gezin K., mevrouw K, moeder A.B., gezin de V. The word before is looked up in NAME_CUES: one
+# regex alternative per cue word would be tried at every word of the text.
 _CUE_INITIALS_RE = re.compile(
-    r"(?i:\b(?:" + "|".join(sorted(NAME_CUES, key=len, reverse=True)) + r")\.?)"
-    r"\s+((?:[A-Z]\.){1,3}|[A-Z](?![\w.]))")
+    r"(?<![\w'’])([^\W\d_]+)\.?"
+    r"\s+(?:(?:van|de|der|den|ten|ter|el|al|'t)\s+){0,2}((?:[A-Z]\.){1,3}|[A-Z](?![\w.]))")
+# J. (16), A.B. (9): initials standing for a child
+_INITIALS_AGE_RE = re.compile(r"(?<![\w.])(?:[A-Z]\.){1,3}(?=\s*\(\d{1,2}" + r"(?:\s*(?:jaar|jr\.?))?\))")
+# A cue right before a word: "moeder Xandra", "Naam: Xandra", "mw. Xandra". A full stop only
+# belongs to an abbreviation: after "... naar vader." the next word starts a sentence.
 _CUE_BEFORE_RE = re.compile(
-    r"(?i:(?<!\w)(?:" + "|".join(sorted(NAME_CUES, key=len, reverse=True)) + r")\.?)[\s,:]*$")
+    r"(?i:(?<!\w)(?:(?:" + "|".join(sorted(NAME_CUES, key=len, reverse=True)) + r")|(?:mw|mevr|dhr|fam)\.))"
+    r"[\s,:]*$")
 _SURNAME_CUE_BEFORE_RE = re.compile(
     r"(?i:(?<!\w)(?:" + "|".join(sorted(SURNAME_CUES, key=len, reverse=True)) + r")\.?)\s+$")
 _PARTICLES_BEFORE_RE = re.compile(
@@ -505,12 +549,15 @@ def _names(text: str, claimed: list[Finding]) -> list[Finding]:
         return (not _overlaps_any(start, end, claimed)
                 and not any(start < p_end and p_start < end for p_start, p_end in protected))
 
+    # Only capitalised words can be names: that cheap test first keeps the check fast.
     spans = [(m.start(), m.end()) for m in _WORD_RE.finditer(text)
-             if free(m.start(), m.end()) and _looks_like_name(text, m.start(), m.group())]
+             if m.group()[0].isupper() and free(m.start(), m.end())
+             and _looks_like_name(text, m.start(), m.group())]
     spans += [(m.start(), m.end()) for m in _INITIALS_SURNAME_RE.finditer(text)
               if free(m.start(), m.end()) and m[1].lower() not in NON_NAMES and not m[1].isupper()]
-    spans += [(m.start(1), m.end(1)) for m in _CUE_INITIALS_RE.finditer(text)
-              if free(m.start(1), m.end(1))]
+    spans += [(m.start(2), m.end(2)) for m in _CUE_INITIALS_RE.finditer(text)
+              if m[1].lower() in NAME_CUES and free(m.start(2), m.end(2))]
+    spans += [(m.start(), m.end()) for m in _INITIALS_AGE_RE.finditer(text) if free(m.start(), m.end())]
     spans = [_extend_name(text, start, end, free) for start, end in _merge_spans(text, spans)]
     return [_finding("name", text, start, end) for start, end in _merge_spans(text, spans)]
 
@@ -589,6 +636,79 @@ def _extend_name(text: str, start: int, end: int, free: Callable[[int, int], boo
     if initial and free(end, initial.end()):
         end = initial.end()
     return start, end
+
+
+# --------------------------------------------------------------------------------------------
+# Places
+# --------------------------------------------------------------------------------------------
+
+def _places(text: str) -> Iterator[Finding]:
+    """Cities, villages and regions from Deduce's list (see app/placenames.py).
+
+    Not where it reads as a surname: after a name cue ("dhr. Bergen"), or after a particle that
+    is capitalised ("De Vries") or follows a name or cue ("Jan de Vries", "mevrouw de Vries");
+    the name detector reports those whole. "het station van Zwolle" is a place.
+    """
+    for start, end in placenames.find(text):
+        if not _reads_as_surname(text, start):
+            yield _finding("place", text, start, end)
+
+
+def _reads_as_surname(text: str, start: int) -> bool:
+    before = text[max(0, start - 40):start]
+    if _CUE_BEFORE_RE.search(before):
+        return True
+    particles = _PARTICLES_BEFORE_RE.search(before)
+    if not particles:
+        return False
+    if particles.group(1)[0].isupper():
+        return True
+    ahead = before[:particles.start(1)]
+    previous = re.search(r"([^\W\d_][\w.'’-]*)\s*$", ahead)
+    return bool(previous and (previous.group(1)[0].isupper() and not _is_sentence_start(ahead, previous.start(1))
+                              or _CUE_BEFORE_RE.search(ahead)))
+
+
+# --------------------------------------------------------------------------------------------
+# Ages
+# --------------------------------------------------------------------------------------------
+
+_NUMBER_WORDS = (r"(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien"
+                 r"|vijftien|zestien|zeventien|achttien)")
+_AGE_NUMBER = r"(?:\d{1,2}|" + _NUMBER_WORDS + r")(?![\d.,]\d)"
+_YEARS = r"(?:\s*(?:jaar|jr\.?)(?:\s+oud)?)"
+_CHILD_WORDS = _words("""
+    zoon zoontje dochter dochtertje broer broertje zus zusje kind kindje jongen jongetje meisje baby
+    peuter kleuter tiener puber jongere pleegkind pleegzoon pleegdochter stiefzoon stiefdochter
+    neef neefje nicht nichtje leerling cliënt client cliënte
+""")
+_AGE_RES = (
+    # een 14-jarige, de 7 jarige
+    re.compile(r"(?<![\w-])\d{1,2}[- ]?jarige?(?!\w)", re.IGNORECASE),
+    # haar zoon van 7, dochter van zes jaar, Zuzanna van 9
+    re.compile(r"(?<![\w'’-])([^\W\d_][\w'’-]*)"
+               r"\s+van\s+(" + _AGE_NUMBER + _YEARS + r"?)(?!\w)(?!\s+(?:jaar\s+)?(?:geleden|terug))"),
+    # Noor (13), J. (16), de jongen (14 jaar)
+    re.compile(r"(?<=[\w.])\s*(\(\d{1,2}" + _YEARS + r"?\))"),
+    # Rayan is 11 en ..., hij wordt 8., ze is zes jaar oud
+    re.compile(r"(?i:\b(?:is|wordt|werd|was)\s+)(" + _AGE_NUMBER + _YEARS + r"?)(?=\s*[,.;:)]|\s+en\b)"),
+    re.compile(r"(?i:\b(?:is|wordt|werd|was)\s+)(" + _AGE_NUMBER + _YEARS + r")(?!\w)"),
+    # op haar zestiende, op zijn 12e
+    re.compile(r"(?i:\bop\s+(?:haar|zijn|z'n|hun)\s+)(\d{1,2}(?:e|de|ste)|(?i:twaalfde|dertiende|veertiende"
+               r"|vijftiende|zestiende|zeventiende|achttiende))(?!\w)"),
+)
+
+
+def _ages(text: str) -> Iterator[Finding]:
+    for pattern in _AGE_RES:
+        for m in pattern.finditer(text):
+            if pattern.groups == 2:      # "zoon van 7", "Zuzanna van 9": a child word or a name
+                if not (m[1].lower() in _CHILD_WORDS or m[1][0].isupper()):
+                    continue
+                yield _finding("age", text, m.start(2), m.end(2))
+            else:
+                group = 1 if pattern.groups else 0
+                yield _finding("age", text, m.start(group), m.end(group))
 
 
 _DETECTORS: tuple[Callable[[str], Iterator[Finding]], ...] = (
