@@ -228,7 +228,8 @@ def update_round(session, rnd: Round, plan: Plan) -> Change:
 
 
 def cancel_round(session, rnd: Round) -> None:
-    if rnd.status != phases.PLANNED:
+    """Once: a second cancel (a double click, a resent form) would tell everyone again."""
+    if rnd.status != phases.PLANNED or rnd.cancelled_at:
         raise PlanError("round", "not planned")
     rnd.cancelled_at = utcnow()
     rnd.version += 1

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from itsdangerous import URLSafeTimedSerializer
 
 from app import access, create_app
@@ -430,7 +431,8 @@ def test_a_need_a_subject_does_not_know_is_refused_at_import():
 
 
 def test_domain_refusals_answer_with_the_friendly_page(matrix):
-    """PlanError reaches the blueprint's handler: a round cancelled twice is 409, translated."""
+    """PlanError reaches the blueprint's handler: a round cancelled twice is 409, translated,
+    and its participants are told once (the second cancel used to announce it again)."""
     matrix.fresh()
     matrix.dirty = True
     client, csrf = matrix.client("lead_outside")
@@ -438,3 +440,6 @@ def test_domain_refusals_answer_with_the_friendly_page(matrix):
     assert client.post(url, headers={"X-CSRFToken": csrf}).status_code == 302
     again = client.post(url, headers={"X-CSRFToken": csrf})
     assert again.status_code == 409 and "Dat kan nu niet meer" in again.get_data(as_text=True)
+    with matrix.app.app_context():
+        told = db.session.scalars(select(Notification.person_id).where(Notification.kind == "round_cancelled")).all()
+    assert sorted(told) == sorted(matrix.world.people[r] for r in PARTICIPANTS)
