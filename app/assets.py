@@ -12,6 +12,8 @@ from pathlib import Path
 
 from flask import Flask, abort, send_from_directory
 
+from app import access
+
 HASHED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})(?P<suffix>\.[A-Za-z0-9]+)$")
 YEAR = 365 * 24 * 3600
 
@@ -55,6 +57,6 @@ def init_app(app: Flask) -> Assets:
         response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
         return response
 
-    app.add_url_rule("/static/<path:filename>", "static", serve_static)
+    app.add_url_rule("/static/<path:filename>", "static", access.public(serve_static))
     app.jinja_env.globals["asset_url"] = assets.url
     return assets

@@ -8,11 +8,11 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 
-from app import hooks
+from app import access, hooks
 from app.extensions import db
 from app.models_base import utcnow
 
@@ -20,7 +20,7 @@ bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
-@login_required
+@access.signed_in
 def today():
     """Vandaag: every feature's cards, in their order; a card with nothing to say is left out."""
     now = utcnow()
@@ -33,6 +33,7 @@ def today():
 
 
 @bp.get("/offline")
+@access.public
 def offline():
     # Cached by the service worker; holds nothing personal (no user, no CSRF token).
     response = Response(render_template("offline.html", anonymous=True))
@@ -41,6 +42,7 @@ def offline():
 
 
 @bp.get("/manifest.webmanifest")
+@access.public
 def manifest():
     asset_url = current_app.jinja_env.globals["asset_url"]
     data = {
@@ -83,6 +85,7 @@ def service_worker_source(app: Flask) -> bytes:
 
 
 @bp.get("/sw.js")
+@access.public
 def service_worker():
     response = Response(service_worker_source(current_app), mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
@@ -91,6 +94,7 @@ def service_worker():
 
 
 @bp.get("/robots.txt")
+@access.public
 def robots():
     return Response("User-agent: *\nDisallow: /\n", mimetype="text/plain")
 

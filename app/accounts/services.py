@@ -36,7 +36,11 @@ class LinkUnusable(Exception):
 
 
 class NotAllowed(Exception):
-    """The person may not do this."""
+    """The person knows the thing and may not do this (403)."""
+
+
+class Unknown(Exception):
+    """Nothing by that id that this person may see (404)."""
 
 
 class LastPasskey(Exception):
@@ -210,7 +214,7 @@ def remove_passkey(session, person: Person, passkey_id: int, *, keep_session_id:
     """
     passkey = session.get(Passkey, passkey_id)
     if passkey is None or passkey.person_id != person.id:
-        raise NotAllowed()
+        raise Unknown()
     if len(person.passkeys) <= 1:
         raise LastPasskey()
     session.delete(passkey)
@@ -256,7 +260,8 @@ def team_for(session, person: Person, team_id: int) -> Team | None:
 
 
 def can_lead(session, person: Person, team: Team) -> bool:
-    """Leads of the team and admins of its organisation may invite and issue recovery links."""
+    """The one "is lead" rule: leads of the team and admins of its organisation. They invite,
+    issue recovery links, and (in intervisie) plan rounds and see their planning data."""
     if team.organisation_id != person.organisation_id:
         return False
     if person.is_admin:

@@ -12,15 +12,18 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from jinja2_fragments.flask import render_block
 from webauthn.helpers import bytes_to_base64url
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import hooks
+from werkzeug.exceptions import Forbidden, NotFound
+
+from app import access, hooks
 from app.accounts import audit, login_sessions, passkeys, services
+from app.accounts.loaders import TEAM
 from app.accounts.forms import InviteForm, JoinForm, ProfileForm, SetupForm, TeamForm
 from app.accounts.models import LinkPurpose, Membership, Passkey, Person, Role, Team, new_user_handle
 from app.devices import device_label
@@ -28,6 +31,8 @@ from app.extensions import db, limiter, login_manager
 from app.notify import services as notify_services
 
 bp = Blueprint("accounts", __name__)
+access.answer_with(bp, services.NotAllowed, lambda _exc: Forbidden())
+access.answer_with(bp, services.Unknown, lambda _exc: NotFound())
 
 CEREMONY = "webauthn_ceremony"
 auth_limit = limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"], methods=["POST"])
@@ -199,20 +204,20 @@ def _payload_handle(pending: passkeys.PendingCeremony) -> bytes | None:
     return bytes.fromhex(value) if value else None
 
 
-def link_unusable_page(reason: str):
-    status = 404 if reason == "unknown" else 410
-    return render_template("accounts/link_unusable.html", reason=reason), status
+@bp.errorhandler(services.LinkUnusable)
+def link_unusable_page(exc: services.LinkUnusable):
+    """An unknown link is 404 (as if never made); a used or expired one 410, with a kind word."""
+    status = 404 if exc.reason == "unknown" else 410
+    return render_template("accounts/link_unusable.html", reason=exc.reason), status
 
 
 # Setup ------------------------------------------------------------------------------------
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])
+@access.token
 @link_limit
 def setup(token):
-    try:
-        link = services.find_link(db.session, token, LinkPurpose.SETUP)
-    except services.LinkUnusable as exc:
-        return link_unusable_page(exc.reason)
+    link = services.find_link(db.session, token, LinkPurpose.SETUP)
     form = SetupForm()
     if not form.validate_on_submit():
         return render_template("accounts/setup.html", form=form), 422 if form.is_submitted() else 200
@@ -229,6 +234,7 @@ def setup(token):
 
 
 @bp.post("/setup/<token>/passkey")
+@access.token
 @auth_limit
 def setup_verify(token):
     def complete(pending, _link):
@@ -243,12 +249,10 @@ def setup_verify(token):
 # Invites ----------------------------------------------------------------------------------
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@access.token
 @link_limit
 def invite(token):
-    try:
-        link = services.find_link(db.session, token, LinkPurpose.INVITE)
-    except services.LinkUnusable as exc:
-        return link_unusable_page(exc.reason)
+    link = services.find_link(db.session, token, LinkPurpose.INVITE)
     form = JoinForm()
     if not form.validate_on_submit():
         return (render_template("accounts/join.html", form=form, link=link),
@@ -265,6 +269,7 @@ def invite(token):
 
 
 @bp.post("/invite/<token>/passkey")
+@access.token
 @auth_limit
 def invite_verify(token):
     def complete(pending, link):
@@ -284,13 +289,11 @@ def invite_verify(token):
 # Recovery ---------------------------------------------------------------------------------
 
 @bp.route("/recover/<token>", methods=["GET", "POST"])
+@access.token
 @link_limit
 def recover(token):
     """GET shows whose account this is and a button; only its POST makes a challenge."""
-    try:
-        link = services.find_link(db.session, token, LinkPurpose.RECOVERY)
-    except services.LinkUnusable as exc:
-        return link_unusable_page(exc.reason)
+    link = services.find_link(db.session, token, LinkPurpose.RECOVERY)
     person = link.person
     if request.method == "GET":
         return render_template("accounts/recover.html", person=person)
@@ -304,6 +307,7 @@ def recover(token):
 
 
 @bp.post("/recover/<token>/passkey")
+@access.token
 @auth_limit
 def recover_verify(token):
     def complete(_pending, link):
@@ -314,6 +318,7 @@ def recover_verify(token):
 # Sign-in ----------------------------------------------------------------------------------
 
 @bp.get("/login")
+@access.public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("web.today"))
@@ -338,6 +343,7 @@ def login_ceremony_key(mediation) -> str:
 
 
 @bp.post("/login/options")
+@access.public
 @options_limit
 def login_options():
     mediation = json_body().get("mediation")
@@ -349,6 +355,7 @@ def login_options():
 
 
 @bp.post("/login/verify")
+@access.public
 @auth_limit
 def login_verify():
     credential = credential_from_request()
@@ -369,6 +376,7 @@ def login_verify():
 
 
 @bp.post("/logout")
+@access.public
 def logout():
     if current_user.is_authenticated:
         end_own_session("sign_out")
@@ -380,13 +388,6 @@ def logout():
 
 
 # Teams ------------------------------------------------------------------------------------
-
-def visible_team(team_id: int):
-    team = services.team_for(db.session, current_user, team_id)
-    if team is None:
-        abort(404)
-    return team
-
 
 def end_own_session(kind: str) -> None:
     """End the session this request runs in (sign-out), with its audit event."""
@@ -411,18 +412,16 @@ def render_team(team, invite_form=None, issued=None, status=200):
 
 
 @bp.get("/teams/<int:team_id>")
-@login_required
+@access.rule(TEAM, "member")
 def team(team_id):
-    return render_team(visible_team(team_id))
+    return render_team(access.loaded())
 
 
 @bp.post("/teams/<int:team_id>/invites")
-@login_required
+@access.rule(TEAM, "lead")
 @auth_limit
 def create_invite(team_id):
-    team = visible_team(team_id)
-    if not services.can_lead(db.session, current_user, team):
-        abort(404 if services.membership(db.session, current_user, team.id) is None else 403)
+    team = access.loaded()
     form = InviteForm()
     if not form.validate_on_submit():
         return render_team(team, invite_form=form, status=422)
@@ -435,19 +434,18 @@ def create_invite(team_id):
 
 
 @bp.post("/teams/<int:team_id>/members/<int:person_id>/recovery")
-@login_required
+@access.rule(TEAM, "member")
 @auth_limit
 def issue_recovery(team_id, person_id):
-    team = visible_team(team_id)
+    """Anyone who sees the team knows its members; who may issue the link is the service's rule
+    (its NotAllowed answers 403)."""
+    team = access.loaded()
     person = db.session.get(Person, person_id)
     if person is None or db.session.get(Membership, (person_id, team.id)) is None:
         abort(404)  # someone the viewer cannot see in this team
     issuer = current_user._get_current_object()
-    try:
-        issued = services.issue_recovery(db.session, person=person, issued_by=issuer,
-                                         hours=current_app.config["RECOVERY_HOURS"])
-    except services.NotAllowed:
-        abort(403)
+    issued = services.issue_recovery(db.session, person=person, issued_by=issuer,
+                                     hours=current_app.config["RECOVERY_HOURS"])
     if person.is_admin:
         # An admin's account is the keys to the organisation: its owner hears of this at once.
         notify_services.notify(
@@ -463,10 +461,8 @@ def issue_recovery(team_id, person_id):
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
-@login_required
+@access.admin
 def new_team():
-    if not current_user.is_admin:
-        abort(404)
     form = TeamForm()
     if form.validate_on_submit():
         if services.team_name_taken(db.session, current_user.organisation_id, form.team_name.data):
@@ -482,7 +478,7 @@ def new_team():
 # Profile ----------------------------------------------------------------------------------
 
 @bp.route("/profile", methods=["GET", "POST"])
-@login_required
+@access.signed_in
 def profile():
     form = ProfileForm()
     if request.method == "GET":
@@ -501,7 +497,7 @@ def profile():
 
 
 @bp.post("/profile/passkeys/new")
-@login_required
+@access.signed_in
 def add_passkey():
     return start_registration(
         template_title=_("Nog een passkey"), user_handle=current_user.user_handle,
@@ -513,20 +509,18 @@ def add_passkey():
 
 
 @bp.post("/profile/passkeys/verify")
-@login_required
+@access.signed_in
 def add_passkey_verify():
     person = current_user._get_current_object()
     return finish_registration(None, None, lambda _pending, _link: person, person_id=person.id)
 
 
 @bp.post("/profile/passkeys/<int:passkey_id>/remove")
-@login_required
+@access.signed_in
 def remove_passkey(passkey_id):
     try:
         services.remove_passkey(db.session, current_user, passkey_id,
                                 keep_session_id=current_user.login_session_id)
-    except services.NotAllowed:
-        abort(404)
     except services.LastPasskey:
         flash(_("Dit is je enige passkey. Maak eerst een nieuwe voordat je deze verwijdert."), "error")
         return redirect(url_for(".profile"))
@@ -536,7 +530,7 @@ def remove_passkey(passkey_id):
 
 
 @bp.get("/profile/export")
-@login_required
+@access.signed_in
 def export():
     data = services.export_person(db.session, current_user, hooks.of().exports)
     body = json.dumps(data, ensure_ascii=False, indent=2)
@@ -547,7 +541,7 @@ def export():
 
 
 @bp.route("/profile/delete", methods=["GET", "POST"])
-@login_required
+@access.signed_in
 def delete_account():
     if request.method == "POST":
         services.delete_person(db.session, current_user._get_current_object(), hooks.of().erasers)
@@ -562,7 +556,7 @@ def delete_account():
 # Sessions and the security log ------------------------------------------------------------
 
 @bp.post("/profile/sessions/<int:session_id>/end")
-@login_required
+@access.signed_in
 def end_device_session(session_id):
     """Sign out one device from the list on the profile (this one too, which signs out here)."""
     person = current_user._get_current_object()
@@ -578,7 +572,7 @@ def end_device_session(session_id):
 
 
 @bp.post("/profile/sessions/end-all")
-@login_required
+@access.signed_in
 def end_all_sessions():
     """"Log overal uit": every device of this person, this one included."""
     person = current_user._get_current_object()
@@ -619,7 +613,7 @@ def event_rows(events, organisation_id: int) -> list[dict]:
 
 
 @bp.get("/profile/security")
-@login_required
+@access.signed_in
 def security():
     """Beveiliging: the events about one's own account."""
     person = current_user._get_current_object()
@@ -628,11 +622,9 @@ def security():
 
 
 @bp.get("/admin/audit-log")
-@login_required
+@access.admin
 def audit_log():
     """The organisation's security log, for its admins only (404 for anyone else)."""
-    if not current_user.is_admin:
-        abort(404)
     before = request.args.get("before", type=int)
     if before is not None and not 0 < before < 2**31:
         before = None

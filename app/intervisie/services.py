@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.accounts.models import Membership, Person, Role, Team
+from app.accounts import services as accounts
+from app.accounts.models import Membership, Person, Team
 from app.intervisie import methods, phases
 from app.intervisie.models import (
     Action, CaseText, Contribution, Participant, PlanSubmission, Reflection, Round, Series, TeamSettings,
@@ -74,14 +75,6 @@ class Plan:
 
 # Access ----------------------------------------------------------------------------------------
 
-def is_lead(session, person: Person, team_id: int) -> bool:
-    if person.is_admin:
-        team = session.get(Team, team_id)
-        return team is not None and team.organisation_id == person.organisation_id
-    m = session.get(Membership, (person.id, team_id))
-    return m is not None and m.role == Role.LEAD
-
-
 def participant(session, round_id: int, person_id: int) -> Participant | None:
     return session.get(Participant, (round_id, person_id))
 
@@ -98,12 +91,13 @@ class Access:
 
 
 def access(session, person: Person, round_id: int) -> Access | None:
-    """Participants see the round; the team's leads see its planning data; everyone else nothing."""
+    """Participants see the round; the team's leads (accounts' one "is lead" rule, admins
+    included) see its planning data; everyone else nothing."""
     rnd = session.get(Round, round_id) if valid_id(round_id) else None
     if rnd is None:
         return None
     me = participant(session, rnd.id, person.id)
-    lead = is_lead(session, person, rnd.team_id)
+    lead = accounts.can_lead(session, person, session.get(Team, rnd.team_id))
     if me is None and not lead:
         return None
     return Access(rnd, me, lead)
@@ -234,7 +228,8 @@ def update_round(session, rnd: Round, plan: Plan) -> Change:
 
 
 def cancel_round(session, rnd: Round) -> None:
-    if rnd.status != phases.PLANNED:
+    """Once: a second cancel (a double click, a resent form) would tell everyone again."""
+    if rnd.status != phases.PLANNED or rnd.cancelled_at:
         raise PlanError("round", "not planned")
     rnd.cancelled_at = utcnow()
     rnd.version += 1

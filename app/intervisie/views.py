@@ -11,35 +11,27 @@ from flask import (
 )
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import BadRequest, Conflict
 
-from app import recognisable
+from app import access, recognisable
 from app.accounts import services as accounts
+from app.accounts.loaders import TEAM
 from app.extensions import db
 from app.intervisie import calendar, live_round, methods, phases, services
+from app.intervisie.loaders import ROUND, load_round
 from app.intervisie.forms import CaseForm, NewPlanForm, PlanForm, ReflectionForm, TeamSettingsForm
+from app.accounts.models import Team
 from app.intervisie.models import Round
 from app.intervisie.notifications import announce, tell_case_removed
 from app.models_base import utcnow
 from app.web import reload_user
 
 bp = Blueprint("intervisie", __name__, url_prefix="/intervisie")
-
-
-def round_access(round_id: int) -> services.Access:
-    acc = services.access(db.session, current_user, round_id)
-    if acc is None:
-        abort(404)
-    return acc
-
-
-def as_participant(round_id: int) -> services.Access:
-    """Content of a round is for its participants only; a lead who is not taking part gets 404."""
-    acc = round_access(round_id)
-    if acc.me is None:
-        abort(404)
-    return acc
+# A plan that no longer applies: a round that started or was cancelled meanwhile is 409, any
+# other refusal (an RSVP that is no answer) 400. Forms that show the message catch it themselves.
+access.answer_with(bp, services.PlanError, lambda exc: Conflict() if exc.field == "round" else BadRequest())
 
 
 def publish(rnd: Round) -> None:
@@ -50,25 +42,16 @@ def publish(rnd: Round) -> None:
 # Overview for everyone ----------------------------------------------------------------------------
 
 @bp.get("/")
-@login_required
+@access.signed_in
 def index():
     now = utcnow()
     lead_teams = [t for t in accounts.teams_of(db.session, current_user)
-                  if services.is_lead(db.session, current_user, t.id)]
+                  if accounts.can_lead(db.session, current_user, t)]
     return render_template("intervisie/index.html", upcoming=services.upcoming(db.session, current_user.id, now),
                            past=services.past(db.session, current_user.id, now), lead_teams=lead_teams)
 
 
 # Planning --------------------------------------------------------------------------------------
-
-def lead_team(team_id: int):
-    team = accounts.team_for(db.session, current_user, team_id)
-    if team is None:
-        abort(404)
-    if not services.is_lead(db.session, current_user, team_id):
-        abort(403)
-    return team
-
 
 def fill_choices(form: PlanForm, team_id: int) -> None:
     members = services.team_members(db.session, team_id)
@@ -116,9 +99,9 @@ def render_plan(team, form, rnd=None, warnings=(), status=200, minutes=None):
 
 
 @bp.route("/teams/<int:team_id>/plan", methods=["GET", "POST"])
-@login_required
+@access.rule(TEAM, "lead")
 def plan(team_id):
-    team = lead_team(team_id)
+    team = access.loaded()
     form = NewPlanForm()
     fill_choices(form, team.id)
     if request.method == "GET":
@@ -161,13 +144,10 @@ def plan(team_id):
 
 
 @bp.route("/rondes/<int:round_id>/wijzig", methods=["GET", "POST"])
-@login_required
+@access.rule(ROUND, "planning")
 def edit(round_id):
-    acc = round_access(round_id)
-    if not acc.lead:
-        abort(403)
-    rnd = acc.round
-    team = lead_team(rnd.team_id)
+    rnd = access.loaded().round
+    team = db.session.get(Team, rnd.team_id)
     if rnd.status != phases.PLANNED or rnd.cancelled_at:
         abort(409)
     form = PlanForm(obj=None)
@@ -200,15 +180,10 @@ def edit(round_id):
 
 
 @bp.post("/rondes/<int:round_id>/afgelasten")
-@login_required
+@access.rule(ROUND, "planning")
 def cancel(round_id):
-    acc = round_access(round_id)
-    if not acc.lead:
-        abort(403)
-    try:
-        services.cancel_round(db.session, acc.round)
-    except services.PlanError:
-        abort(409)
+    acc = access.loaded()
+    services.cancel_round(db.session, acc.round)
     announce(db.session, acc.round, "round_cancelled", exclude=current_user.id)
     db.session.commit()
     publish(acc.round)
@@ -219,9 +194,9 @@ def cancel(round_id):
 # The round page, RSVP, the case ------------------------------------------------------------------
 
 @bp.get("/rondes/<int:round_id>")
-@login_required
+@access.rule(ROUND, "viewer")
 def round_page(round_id):
-    acc = round_access(round_id)
+    acc = access.loaded()
     now = utcnow()
     rnd = acc.round
     return render_template(
@@ -238,13 +213,10 @@ def round_page(round_id):
 
 
 @bp.post("/rondes/<int:round_id>/rsvp")
-@login_required
+@access.rule(ROUND, "participant")
 def answer(round_id):
-    acc = as_participant(round_id)
-    try:
-        services.rsvp(db.session, acc.round, current_user.id, request.form.get("antwoord", ""))
-    except services.PlanError:
-        abort(400)
+    acc = access.loaded()
+    services.rsvp(db.session, acc.round, current_user.id, request.form.get("antwoord", ""))
     db.session.commit()
     if request.headers.get("HX-Request"):
         return render_block("intervisie/round.html", "rsvp", acc=services.access(db.session, current_user, round_id),
@@ -253,11 +225,11 @@ def answer(round_id):
 
 
 @bp.route("/rondes/<int:round_id>/casus", methods=["GET", "POST"])
-@login_required
+@access.rule(ROUND, "presenter")
 def case(round_id):
-    acc = as_participant(round_id)
-    if acc.role != phases.PRESENTER or acc.round.case_deleted_at:
-        abort(404 if acc.round.case_deleted_at else 403)
+    acc = access.loaded()
+    if acc.round.case_deleted_at:
+        abort(404)  # past its retention: the case is gone
     existing = services.own_case(db.session, acc.round, current_user.id)
     recognisable.warm_up()
     form = CaseForm(obj=existing if request.method == "GET" else None)
@@ -295,26 +267,26 @@ def render_live(acc: services.Access, *, fragment: bool = False, status: int = 2
 
 
 @bp.get("/rondes/<int:round_id>/live")
-@login_required
+@access.rule(ROUND, "participant")
 def live(round_id):
-    acc = as_participant(round_id)
+    acc = access.loaded()
     if acc.round.cancelled_at:
         return redirect(url_for(".round_page", round_id=round_id))
     return render_live(acc)
 
 
 @bp.get("/rondes/<int:round_id>/live/stand")
-@login_required
+@access.rule(ROUND, "participant")
 def live_state(round_id):
     """The part of the live page that changes; a version that is still current answers 304."""
-    acc = as_participant(round_id)
+    acc = access.loaded()
     if request.args.get("v") == str(acc.round.version) and request.headers.get("X-Poll"):
         return Response(status=304)
     return render_live(acc, fragment=True)
 
 
 @bp.get("/rondes/<int:round_id>/live/stream")
-@login_required
+@access.rule(ROUND, "participant")
 def live_stream(round_id):
     """Server-sent events: "changed" with the round's version. Phones then fetch the state.
 
@@ -322,7 +294,7 @@ def live_stream(round_id):
     (beyond: 429, and hx-sse tries again later), and a stream ends ("gone") as soon as its
     person signs out, loses the session or leaves the round.
     """
-    acc = as_participant(round_id)
+    acc = access.loaded()
     config = current_app.config
     heartbeat = config["LIVE_HEARTBEAT"]
     slot = current_app.extensions["live_streams"].open(
@@ -382,8 +354,12 @@ def streams_busy(heartbeat: float) -> Response:
 
 
 def live_action(round_id, operation):
-    """Run one change on the live round; a phase that moved meanwhile is a gentle message."""
-    acc = as_participant(round_id)
+    """Run one change on the live round; a phase that moved meanwhile is a gentle message.
+
+    Who may press it is the view's access rule; what the phase allows is the phase machine's,
+    answered here by redrawing the live state with a message.
+    """
+    acc = access.loaded()
     error = None
     status = 200
     try:
@@ -403,7 +379,7 @@ def live_action(round_id, operation):
         db.session.rollback()
         error, status = _("Dat klopt niet helemaal. Probeer het opnieuw."), 400
     if error:
-        acc = as_participant(round_id)  # the round as it is now, after the rollback
+        acc = load_round(round_id, "participant")  # the round as it is now, after the rollback
     if request.headers.get("HX-Request"):
         return render_live(acc, fragment=True, status=status, error=error)
     if error:
@@ -429,7 +405,7 @@ def expected() -> int:
 
 
 @bp.post("/rondes/<int:round_id>/live/start")
-@login_required
+@access.rule(ROUND, "facilitator")
 def live_start(round_id):
     presenter = form_int("inbrenger")
     return live_action(round_id, lambda acc: live_round.start(db.session, acc, utcnow(), presenter)
@@ -437,36 +413,36 @@ def live_start(round_id):
 
 
 @bp.post("/rondes/<int:round_id>/live/volgende")
-@login_required
+@access.rule(ROUND, "facilitator")
 def live_next(round_id):
     return live_action(round_id, lambda acc: live_round.move(db.session, acc, "next", expected(), utcnow()))
 
 
 @bp.post("/rondes/<int:round_id>/live/terug")
-@login_required
+@access.rule(ROUND, "facilitator")
 def live_back(round_id):
     return live_action(round_id, lambda acc: live_round.move(db.session, acc, "back", expected(), utcnow()))
 
 
 @bp.post("/rondes/<int:round_id>/live/verleng")
-@login_required
+@access.rule(ROUND, "facilitator")
 def live_extend(round_id):
     minutes = request.form.get("minuten", type=int) or 0
     return live_action(round_id, lambda acc: live_round.extend(db.session, acc, expected(), minutes, utcnow()))
 
 
 @bp.post("/rondes/<int:round_id>/live/toon")
-@login_required
+@access.rule(ROUND, "facilitator")
 def live_reveal(round_id):
     return live_action(round_id, lambda acc: live_round.reveal(db.session, acc, expected(), utcnow()))
 
 
 @bp.post("/rondes/<int:round_id>/live/bijdragen")
-@login_required
+@access.rule(ROUND, "participant")
 def live_post(round_id):
     text = (request.form.get("tekst") or "").strip()
     if not text:
-        acc = as_participant(round_id)
+        acc = access.loaded()
         if request.headers.get("HX-Request"):
             return render_live(acc, fragment=True, status=422, error=_("Typ eerst je vraag of advies."))
         return redirect(url_for(".live", round_id=round_id))
@@ -474,21 +450,21 @@ def live_post(round_id):
 
 
 @bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/waardeer")
-@login_required
+@access.rule(ROUND, "presenter")
 def live_rate(round_id, item_id):
     rating = request.form.get("waardering") or None
     return live_action(round_id, lambda acc: live_round.rate(db.session, acc, item_id, rating))
 
 
 @bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/helpt")
-@login_required
+@access.rule(ROUND, "presenter")
 def live_helpful(round_id, item_id):
     helpful = request.form.get("helpt") == "1"
     return live_action(round_id, lambda acc: live_round.mark_helpful(db.session, acc, item_id, helpful))
 
 
 @bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/verberg")
-@login_required
+@access.rule(ROUND, "facilitator")
 def live_hide(round_id, item_id):
     return live_action(round_id, lambda acc: live_round.hide(db.session, acc, item_id))
 
@@ -496,9 +472,9 @@ def live_hide(round_id, item_id):
 # After the round ---------------------------------------------------------------------------------
 
 @bp.route("/rondes/<int:round_id>/reflectie", methods=["GET", "POST"])
-@login_required
+@access.rule(ROUND, "participant")
 def reflect(round_id):
-    acc = as_participant(round_id)
+    acc = access.loaded()
     mine = services.reflection(db.session, round_id, current_user.id)
     form = ReflectionForm(obj=mine if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -513,11 +489,9 @@ def reflect(round_id):
 
 
 @bp.post("/acties/<int:action_id>/klaar")
-@login_required
+@access.signed_in
 def action_done(action_id):
-    action = services.complete_action(db.session, action_id, current_user.id)
-    if action is None:
-        abort(404)
+    access.found(services.complete_action(db.session, action_id, current_user.id))
     db.session.commit()
     flash(_("Actie afgevinkt. Goed gedaan!"), "success")
     return redirect(url_for("web.today"))
@@ -526,9 +500,9 @@ def action_done(action_id):
 # Calendar and the lead's overview ----------------------------------------------------------------
 
 @bp.get("/rondes/<int:round_id>.ics")
-@login_required
+@access.rule(ROUND, "viewer")
 def round_ics(round_id):
-    acc = round_access(round_id)
+    acc = access.loaded()
     body = calendar.feed([acc.round], current_app.config["APP_URL"], name=acc.round.title)
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="intervisie-{round_id}.ics"',
@@ -536,7 +510,7 @@ def round_ics(round_id):
 
 
 @bp.route("/agenda", methods=["GET", "POST"])
-@login_required
+@access.signed_in
 def calendar_settings():
     url = None
     if request.method == "POST":
@@ -548,7 +522,7 @@ def calendar_settings():
 
 
 @bp.post("/agenda/intrekken")
-@login_required
+@access.signed_in
 def calendar_revoke():
     calendar.revoke(db.session, current_user.id)
     db.session.commit()
@@ -557,11 +531,10 @@ def calendar_revoke():
 
 
 @bp.get("/agenda/<token>.ics")
+@access.token
 def calendar_feed(token):
     """The private feed: no sign-in (calendar apps cannot), the unguessable token is the key."""
-    person_id = calendar.person_for(db.session, token)
-    if person_id is None:
-        abort(404)
+    person_id = access.found(calendar.person_for(db.session, token))
     rounds = calendar.rounds_for(db.session, person_id)
     # private: the URL is the key, so no shared cache may keep (and hand out) what it answers.
     return Response(calendar.feed(rounds, current_app.config["APP_URL"], name="Leerkring"),
@@ -569,9 +542,9 @@ def calendar_feed(token):
 
 
 @bp.route("/teams/<int:team_id>/overzicht", methods=["GET", "POST"])
-@login_required
+@access.rule(TEAM, "lead")
 def team_overview(team_id):
-    team = lead_team(team_id)
+    team = access.loaded()
     form = TeamSettingsForm(obj=services.settings(db.session, team.id) if request.method == "GET" else None)
     if form.validate_on_submit():
         services.save_settings(db.session, team.id, form.case_retention_days.data, form.case_preview_hours.data)

@@ -1,11 +1,16 @@
-"""Notification views: the inbox (Meldingen), settings, devices and push subscriptions."""
+"""Notification views: the inbox (Meldingen), settings, devices and push subscriptions.
+
+Every page here is about the signed-in person's own things: someone else's notification or
+device is 404 (app/access.py).
+"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from app import access
 from app.devices import device_label
 from app.extensions import db, limiter
 from app.notify import kinds, push, services
@@ -15,19 +20,17 @@ bp = Blueprint("notify", __name__)
 
 
 @bp.get("/meldingen")
-@login_required
+@access.signed_in
 def inbox():
     items = services.inbox(db.session, current_user.id)
     return render_template("notify/inbox.html", items=items)
 
 
 @bp.get("/meldingen/<int:notification_id>/open")
-@login_required
+@access.signed_in
 def open_item(notification_id):
     """Where a tapped push lands: mark it read, then go to the screen it is about."""
-    notification = services.open_notification(db.session, current_user.id, notification_id)
-    if notification is None:
-        abort(404)
+    notification = access.found(services.open_notification(db.session, current_user.id, notification_id))
     db.session.commit()
     url = notification.url
     target = url if url.startswith("/") and not url.startswith(("//", "/\\")) else "/"
@@ -35,7 +38,7 @@ def open_item(notification_id):
 
 
 @bp.post("/meldingen/gelezen")
-@login_required
+@access.signed_in
 def read_all():
     services.mark_all_read(db.session, current_user.id)
     db.session.commit()
@@ -52,7 +55,7 @@ def settings_page(form, status=200):
 
 
 @bp.route("/meldingen/instellingen", methods=["GET", "POST"])
-@login_required
+@access.signed_in
 def settings():
     pref = services.preferences(db.session, current_user.id)
     form = PreferencesForm()
@@ -75,7 +78,7 @@ def settings():
 
 
 @bp.post("/meldingen/test")
-@login_required
+@access.signed_in
 @limiter.limit("6 per minute")
 def send_test():
     services.notify(db.session, current_user.id, "test", title=_("Testmelding van Leerkring"),
@@ -92,7 +95,7 @@ def send_test():
 
 
 @bp.post("/push/subscriptions")
-@login_required
+@access.signed_in
 @limiter.limit("30 per minute")
 def subscribe():
     allowed = push.allowed_origins(current_app.config.get("PUSH_ENDPOINT_ALLOWLIST"))
@@ -108,7 +111,7 @@ def subscribe():
 
 
 @bp.delete("/push/subscriptions")
-@login_required
+@access.signed_in
 def unsubscribe():
     data = request.get_json(silent=True)
     endpoint = data.get("endpoint") if isinstance(data, dict) else None
@@ -120,7 +123,7 @@ def unsubscribe():
 
 
 @bp.post("/meldingen/apparaten/<int:subscription_id>/verwijder")
-@login_required
+@access.signed_in
 def remove_device(subscription_id):
     if not services.remove_subscription(db.session, current_user.id, subscription_id=subscription_id):
         abort(404)

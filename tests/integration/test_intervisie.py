@@ -156,8 +156,12 @@ def test_only_participants_see_a_round_and_leads_only_its_planning(app, team, ma
     assert youssef.get(f"/intervisie/rondes/{round_id}/live").status_code == 404
     lead = as_(app, login, people["lead"])  # lead, not taking part
     assert lead.get(f"/intervisie/rondes/{round_id}").status_code == 200
+    # The lead knows the round (planning data) but takes no part: 403 by the access policy,
+    # with the friendly page and none of the round's content.
     for path in ("live", "live/stand", "reflectie", "casus"):
-        assert lead.get(f"/intervisie/rondes/{round_id}/{path}").status_code == 404, path
+        response = lead.get(f"/intervisie/rondes/{round_id}/{path}")
+        assert response.status_code == 403, path
+        assert "Geen toegang" in response.get_data(as_text=True) and "Intervisie november" not in response.get_data(as_text=True)
 
 
 def test_case_editor_warns_about_recognisable_details_and_keeps_the_text(app, team, login):
