@@ -21,6 +21,11 @@ HISTORY_ROTATIONS = 24    # earlier rotations the matching looks at
 PAUSE_REASONS = ("leave", "holiday", "sick")
 
 
+def N_(text: str) -> str:
+    """Marks a message for translation; the view translates it where it is shown."""
+    return text
+
+
 class BuddyError(Exception):
     """Something a person asked that cannot be done; `field` says where the message belongs."""
 
@@ -96,9 +101,9 @@ def next_weekday(day: date, weekday: int) -> date:
 def create_scheme(session, person: Person, settings: Settings, today: date) -> Scheme:
     allowed = {t.id for t in led_teams(session, person)}
     if settings.org_wide and not person.is_admin:
-        raise BuddyError("org_wide", "Alleen een beheerder maakt een schema voor de hele organisatie.")
+        raise BuddyError("org_wide", N_("Alleen een beheerder maakt een schema voor de hele organisatie."))
     if not settings.org_wide and (not settings.team_ids or not set(settings.team_ids) <= allowed):
-        raise BuddyError("teams", "Kies een of meer teams die je leidt.")
+        raise BuddyError("teams", N_("Kies een of meer teams die je leidt."))
     scheme = Scheme(organisation_id=person.organisation_id, created_by_id=person.id,
                     seed=random.SystemRandom().randrange(2**31))
     apply_settings(scheme, settings, today)
@@ -284,18 +289,18 @@ def spread(session, scheme: Scheme) -> list[tuple[Person, int]]:
 def set_onboarding(session, scheme: Scheme, newcomer_id: int, buddy_id: int) -> Onboarding:
     members = pool(session, scheme, utcnow().astimezone(AMSTERDAM).date())
     if newcomer_id not in members.people:
-        raise BuddyError("newcomer", "Kies iemand uit dit schema.")
+        raise BuddyError("newcomer", N_("Kies iemand uit dit schema."))
     if buddy_id not in members.people or buddy_id == newcomer_id:
-        raise BuddyError("buddy", "Kies een andere collega uit dit schema.")
+        raise BuddyError("buddy", N_("Kies een andere collega uit dit schema."))
     busy = {x for o in onboarding_pairs(session, scheme) for x in (o.newcomer_id, o.buddy_id)}
     if newcomer_id in busy:
-        raise BuddyError("newcomer", "Deze collega heeft al een inwerkbuddy.")
+        raise BuddyError("newcomer", N_("Deze collega heeft al een inwerkbuddy."))
     if buddy_id in busy:
-        raise BuddyError("buddy", "Deze collega is al inwerkbuddy.")
+        raise BuddyError("buddy", N_("Deze collega is al inwerkbuddy."))
     candidates = {c.id: c for c in members.candidates}
     a, b = candidates[newcomer_id], candidates[buddy_id]
     if (a.leads & b.teams) or (b.leads & a.teams):
-        raise BuddyError("buddy", "Een teamleider is geen buddy van iemand uit het eigen team.")
+        raise BuddyError("buddy", N_("Een teamleider is geen buddy van iemand uit het eigen team."))
     onboarding = Onboarding(scheme_id=scheme.id, newcomer_id=newcomer_id, buddy_id=buddy_id)
     session.add(onboarding)
     session.flush()
@@ -335,7 +340,7 @@ def org_colleagues(session, person: Person) -> list[Person]:
 def exclude(session, person: Person, other_id: int) -> None:
     other = session.get(Person, other_id)
     if other is None or other.organisation_id != person.organisation_id or other.id == person.id:
-        raise BuddyError("colleague", "Kies een collega.")
+        raise BuddyError("colleague", N_("Kies een collega."))
     if session.get(Exclusion, (person.id, other.id)) is None:
         session.add(Exclusion(person_id=person.id, excluded_id=other.id))
     session.flush()
@@ -353,9 +358,9 @@ def my_exclusions(session, person: Person) -> list[Person]:
 
 def set_pause(session, person: Person, reason: str, until: date, today: date) -> Pause:
     if reason not in PAUSE_REASONS:
-        raise BuddyError("reason", "Kies een reden.")
+        raise BuddyError("reason", N_("Kies een reden."))
     if until < today:
-        raise BuddyError("until", "Kies een datum vanaf vandaag.")
+        raise BuddyError("until", N_("Kies een datum vanaf vandaag."))
     pause = session.get(Pause, person.id) or Pause(person_id=person.id)
     pause.reason, pause.until = reason, until
     session.add(pause)
