@@ -98,7 +98,7 @@ class _Problem:
         return int(self.weight[a, b])
 
     def is_repeat(self, a: int, b: int) -> bool:
-        return 0 < self.ago[a, b] <= self.window
+        return bool(0 < self.ago[a, b] <= self.window)
 
 
 def _pairs(group: Iterable[int]) -> Iterable[tuple[int, int]]:
@@ -316,11 +316,11 @@ def _attach(prob: _Problem, person: int, pairs: list[tuple[int, ...]], locked: s
 
 
 def _repeats(prob: _Problem, groups: Iterable[tuple[int, ...]]) -> int:
-    return sum(prob.is_repeat(a, b) for g in groups for a, b in _pairs(g))
+    return int(sum(prob.is_repeat(a, b) for g in groups for a, b in _pairs(g)))
 
 
 def _group_score(prob: _Problem, groups: Iterable[tuple[int, ...]]) -> int:
-    return sum(prob.pair_weight(a, b) - prob.base for g in groups for a, b in _pairs(g))
+    return int(sum(prob.pair_weight(a, b) - prob.base for g in groups for a, b in _pairs(g)))
 
 
 def _group_free(prob: _Problem, free: list[int], *, exact: bool, seed: int,

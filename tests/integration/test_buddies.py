@@ -4,18 +4,17 @@ the profile's history, the lead's spread, export and deletion."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app import hooks
 from app.accounts.models import Person
-from app.buddies import notifications, services
+from app.buddies import services
 from app.buddies.models import BuddyGroup, Exclusion, Rotation, Scheme
 from app.extensions import db
 from app.notify.models import Notification
-from app.timezone import AMSTERDAM
 from conftest import csrf_token
 
 NAMES = ["Sanne Bakker", "Daan Visser", "Fatima Ouali", "Joris Hendriks", "Youssef El Amrani"]
