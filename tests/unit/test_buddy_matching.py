@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from itertools import combinations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -178,3 +179,17 @@ def test_large_pools_are_pruned_and_still_place_everyone():
         assert not result.unmatched
         assert sum(len(g.members) == 3 for g in result.groups) == 1
         assert result.repeats == 0
+
+
+@pytest.mark.parametrize("n", [4, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+def test_a_stable_pool_never_paints_itself_into_a_corner(n):
+    """A stable team with a window of up to n/2 - 1 rotations: no pair repeats, rotation after
+    rotation (docs/architecture.md: Dirac's theorem). Five people are the exception the brute
+    force in the property test allows: after a pair and a trio no trio is left without a repeat."""
+    for window in range(1, n // 2):
+        people = [Candidate(i, (i * 5) % 20, frozenset({i % 2})) for i in range(n)]
+        history = []
+        for rotation in range(window + 4):
+            result = match(people, history=history, weights=Weights(window=window), seed=rotation)
+            assert not result.unmatched and result.repeats == 0, (window, rotation)
+            history.insert(0, [g.members for g in result.groups])
