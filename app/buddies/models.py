@@ -53,6 +53,8 @@ class Rotation(db.Model):
     # People nobody could be placed with (shown to the lead, never silently dropped).
     unmatched: Mapped[list] = mapped_column(JSON, default=list)
     dropped_locks: Mapped[int] = mapped_column(default=0)
+    # Bumped by "Bereken opnieuw": another seed, so another grouping of the same quality tier.
+    attempt: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -189,9 +189,12 @@ def latest(session, scheme: Scheme) -> Rotation | None:
                           .order_by(Rotation.number.desc()).limit(1))
 
 
-def compute(session, scheme: Scheme) -> Rotation:
-    """Make (or remake) the draft for the next rotation: locks and vetoes kept, the rest matched anew."""
+def compute(session, scheme: Scheme, *, fresh: bool = False) -> Rotation:
+    """Make (or remake) the draft for the next rotation: locks and vetoes kept, the rest matched
+    anew. `fresh` (the lead's "Bereken opnieuw") tries another seed."""
     rotation = draft(session, scheme)
+    if rotation is not None and fresh:
+        rotation.attempt = (rotation.attempt or 0) + 1
     if rotation is None:
         last = latest(session, scheme)
         rotation = Rotation(scheme_id=scheme.id, number=(last.number + 1) if last else 1, starts_on=scheme.next_on)
@@ -207,7 +210,7 @@ def compute(session, scheme: Scheme) -> Rotation:
         locks=[*onboarding, *(lock for lock in locks if lock not in onboarding)],
         history=history(session, scheme, before=rotation.number),
         weights=matching.Weights(mix=scheme.mix, cross_team=scheme.cross_team, window=scheme.window),
-        seed=scheme.seed + rotation.number)
+        seed=scheme.seed + 1000 * rotation.number + (rotation.attempt or 0))
     rotation.groups.clear()
     session.flush()
     for group in result.groups:

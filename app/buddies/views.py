@@ -270,7 +270,7 @@ def preview(scheme_id):
 @login_required
 def recompute(scheme_id):
     scheme = managed_scheme(scheme_id)
-    services.compute(db.session, scheme)
+    services.compute(db.session, scheme, fresh=True)
     db.session.commit()
     return redirect(url_for(".preview", scheme_id=scheme.id))
 

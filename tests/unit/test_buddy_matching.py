@@ -193,3 +193,13 @@ def test_a_stable_pool_never_paints_itself_into_a_corner(n):
             result = match(people, history=history, weights=Weights(window=window), seed=rotation)
             assert not result.unmatched and result.repeats == 0, (window, rotation)
             history.insert(0, [g.members for g in result.groups])
+
+
+def test_pruning_keeps_the_graph_matchable_when_everyone_wants_the_same_veterans():
+    """The failure of naive top-k pruning: 390 newcomers all rank the same 10 veterans first.
+    Nobody may be left out because of the pruning."""
+    people = [Candidate(i, 30 if i < 10 else 0, frozenset({i % 20})) for i in range(400)]
+    result = match(people, weights=Weights(mix=3), seed=5)
+    assert not result.unmatched
+    assert sorted(m for g in result.groups for m in g.members) == list(range(400))
+    assert sum(("experience_mix",) in g.reasons for g in result.groups) == 10
