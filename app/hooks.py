@@ -85,6 +85,15 @@ class Eraser:
 
 
 @dataclass(frozen=True)
+class ProfileLink:
+    """A link on the profile page to a feature's personal settings or history."""
+
+    endpoint: str
+    label: object
+    order: int
+
+
+@dataclass(frozen=True)
 class DemoPart:
     """A feature's share of `flask demo`: `fill(session, teams, people, now)` adds fictional data
     for the demo organisation's teams and people (dicts by name)."""
@@ -102,6 +111,7 @@ class Hooks:
     exports: list[ExportPart] = field(default_factory=list)
     erasers: list[Eraser] = field(default_factory=list)
     demos: list[DemoPart] = field(default_factory=list)
+    profile_links: list[ProfileLink] = field(default_factory=list)
     # Answers one feature offers another without either importing the other, by name. Known:
     # "current_buddies": (session, person_id) -> list of person ids (buddies, for feedback's form).
     lookups: dict[str, Callable] = field(default_factory=dict)
@@ -128,6 +138,10 @@ class Hooks:
 
     def add_eraser(self, eraser: Eraser) -> None:
         self.erasers.append(eraser)
+
+    def add_profile_link(self, link: ProfileLink) -> None:
+        self.profile_links.append(link)
+        self.profile_links.sort(key=lambda link: link.order)
 
     def add_demo(self, part: DemoPart) -> None:
         self.demos.append(part)

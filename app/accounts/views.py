@@ -492,6 +492,7 @@ def profile():
         return redirect(url_for(".profile"))
     devices = login_sessions.sessions_of(db.session, current_user.id, session_policy())
     return (render_template("accounts/profile.html", form=form, devices=devices,
+                            profile_links=hooks.of().profile_links,
                             this_session=current_user.login_session_id),
             422 if form.errors else 200)
 

@@ -62,6 +62,13 @@ PAGES = {
     "reflection": "the reflection form of the presenter",
     "agenda": "the calendar page after making a link",
     "overview": "the lead's overview of the team's rounds",
+    "buddies": "Buddy's for the lead, with her schemes and her own settings",
+    "buddy-scheme-new": "the new buddy scheme form",
+    "buddy-scheme-errors": "the new buddy scheme form after a submit without a name",
+    "buddy-preview": "the preview of a rotation with reasons, lock and reject",
+    "buddy-scheme": "a scheme for its lead: spread, onboarding buddies, rotations",
+    "today-buddy": "Vandaag for a member with a buddy",
+    "buddies-pause-errors": "a member's buddy settings after a pause without a date",
     "offline": "/offline",
     "not-found": "a 404 page, signed in",
     "not-found-anonymous": "a 404 page, signed out",
@@ -249,6 +256,7 @@ def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
         walk.submit(marieke, "recovery-link", marieke.get_by_role("button", name="Herstellink voor Joost"),
                     "Herstellink voor Joost Bakker")
         walk_intervisie(walk, live_server, lead, marieke, daan)
+        walk_buddies(walk, live_server, lead, marieke, daan)
         walk.get(marieke, "not-found", f"{url}/teams/999999", "Niet gevonden", 404)
     finally:
         anonymous.context.close()  # Daan's, by the end
@@ -303,6 +311,29 @@ def walk_intervisie(walk: Walk, live_server, lead, marieke: Page, daan: Page) ->
     expect(marieke.get_by_label("Je agendalink")).to_have_value(re.compile(r"/intervisie/agenda/.+\.ics$"))
     walk.get(marieke, "overview", f"{base}/teams/{lead.team_id}/overzicht", TEAM)
     expect(marieke.get_by_role("table")).to_be_visible()
+
+
+def walk_buddies(walk: Walk, live_server, lead, marieke: Page, daan: Page) -> None:
+    """Buddies: Marieke makes a scheme for her team and publishes it; Daan sees his buddy."""
+    base = f"{live_server.url}/buddies"
+    walk.get(marieke, "buddy-scheme-new", f"{base}/schemas/nieuw", "Nieuw buddyschema")
+    marieke.get_by_label("Naam", exact=True).fill("")
+    create = marieke.get_by_role("button", name="Maak het schema")
+    walk.submit(marieke, "buddy-scheme-errors", create, "Nieuw buddyschema", 422)
+    expect(marieke.locator(".field.has-error")).to_have_count(1)
+    marieke.get_by_label("Naam", exact=True).fill("Buddy's Noord")
+    for box in marieke.get_by_role("group", name="Teams").get_by_role("checkbox").all():
+        box.set_checked(box.evaluate("(input) => input.labels[0].textContent.trim()") == TEAM)
+    walk.submit(marieke, "buddy-preview", create, re.compile("Voorstel voor"))
+    marieke.get_by_role("button", name="Maak bekend").click()
+    expect(marieke.get_by_role("heading", level=1)).to_have_text("Buddy's Noord")
+    walk.audit(marieke, "buddy-scheme", marieke.content())
+    walk.get(marieke, "buddies", f"{base}/", "Buddy's")
+    walk.get(daan, "today-buddy", f"{live_server.url}/", "Hoi Daan")
+    expect(daan.get_by_role("region", name=re.compile("^Je buddy"))).to_be_visible()
+    daan.goto(f"{base}/")
+    walk.submit(daan, "buddies-pause-errors", daan.get_by_role("button", name="Pauzeer"), "Buddy's", 422)
+    expect(daan.locator(".field.has-error")).to_have_count(1)
 
 
 def describe(violations: list) -> str:

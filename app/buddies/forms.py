@@ -1,0 +1,60 @@
+"""Forms of buddies, with Dutch messages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+WEEKDAYS = [SelectChoice(0, _l("maandag")), SelectChoice(1, _l("dinsdag")), SelectChoice(2, _l("woensdag")),
+            SelectChoice(3, _l("donderdag")), SelectChoice(4, _l("vrijdag"))]
+STRENGTH = [SelectChoice(0, _l("Niet")), SelectChoice(1, _l("Een beetje")), SelectChoice(2, _l("Gewoon")),
+            SelectChoice(3, _l("Sterk"))]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class MultiCheckbox(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SchemeForm(FlaskForm):
+    name = StringField(_l("Naam"), default=_l("Buddy's"), filters=[_strip],
+                       validators=[DataRequired(message=_l("Vul een naam in.")), Length(max=120)])
+    teams = MultiCheckbox(_l("Teams"), coerce=int, validate_choice=False)
+    org_wide = BooleanField(_l("De hele organisatie (leren over teams heen)"))
+    every_weeks = SelectField(_l("Wissel"), coerce=int, default=6, choices=[
+        SelectChoice(w, _l("Elke %(num)d weken", num=w)) for w in (2, 4, 6, 8, 12)])
+    weekday = SelectField(_l("Op"), coerce=int, default=0, choices=WEEKDAYS)
+    first_on = DateField(_l("Eerste wissel"), validators=[Optional()],
+                         invalid_value_message=_l("Kies een datum."))
+    mix = RadioField(_l("Ervaren met nieuw mengen"), coerce=int, default=2, choices=STRENGTH)
+    cross_team = RadioField(_l("Voorkeur voor buddy's uit een ander team"), coerce=int, default=1, choices=STRENGTH)
+    window = IntegerField(_l("Niet opnieuw samen binnen (wissels)"), default=4, validators=[
+        InputRequired(message=_l("Vul een aantal wissels in.")),
+        NumberRange(min=0, max=12, message=_l("Kies 0 tot 12 wissels."))])
+    auto_publish = BooleanField(_l("Automatisch bekendmaken op de dag van de wissel (je hoort het een dag vooraf)"))
+
+
+class PauseForm(FlaskForm):
+    reason = SelectField(_l("Reden"), choices=[SelectChoice("leave", _l("Verlof")), SelectChoice("holiday", _l("Vakantie")),
+                                               SelectChoice("sick", _l("Ziek"))])
+    until = DateField(_l("Tot en met"), validators=[InputRequired(message=_l("Kies een datum."))],
+                      invalid_value_message=_l("Kies een datum."))
+
+
+class ExperienceForm(FlaskForm):
+    years = IntegerField(_l("Jaren ervaring in het vak"), validators=[
+        Optional(), NumberRange(min=0, max=60, message=_l("Kies 0 tot 60 jaar."))])
+
+
+class ExcludeForm(FlaskForm):
+    colleague = SelectField(_l("Collega"), coerce=int, validate_choice=False)
+
+
+class OnboardingForm(FlaskForm):
+    newcomer = SelectField(_l("Nieuwe collega"), coerce=int, validate_choice=False)
+    buddy = SelectField(_l("Inwerkbuddy"), coerce=int, validate_choice=False)
