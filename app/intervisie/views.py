@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
+from app import recognisable
 from app.accounts import services as accounts
 from app.extensions import db
-from app.intervisie import calendar, live_round, methods, phases, recognisable, services
+from app.intervisie import calendar, live_round, methods, phases, services
 from app.intervisie.forms import CaseForm, PlanForm, ReflectionForm, TeamSettingsForm
 from app.intervisie.models import CaseText, Round
 from app.intervisie.notifications import announce

@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from app.intervisie.recognisable import (
+from app.recognisable import (
     FIRST_NAMES, KIND_LABELS_NL, NON_NAMES, Finding, check, is_valid_bsn,
 )
 
