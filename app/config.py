@@ -97,4 +97,7 @@ def load(instance_path: str) -> dict:
         "PUSH_TIMEOUT": float(os.environ.get("PUSH_TIMEOUT", "10")),
         # "thread": run the notification worker inside the web process (what `make run` does).
         "NOTIFY_WORKER": os.environ.get("LEERKRING_WORKER", ""),
+        # Feedback: an unanswered request is reminded once after these hours and expires after these days.
+        "FEEDBACK_REMIND_AFTER_HOURS": int(os.environ.get("FEEDBACK_REMIND_AFTER_HOURS", "48")),
+        "FEEDBACK_EXPIRE_DAYS": int(os.environ.get("FEEDBACK_EXPIRE_DAYS", "14")),
     }
