@@ -100,6 +100,16 @@ def render_form(template: str, form, status: int = 200, **context):
     return render_template(template, form=form, labels=KIND_LABELS, loops=LOOP_LABELS, **context), status
 
 
+@bp.before_request
+def outbox_follow():
+    """outbox.js posts with fetch, which follows the success redirect itself: answer that GET
+    with an empty 204 (it carries the X-Outbox header along), so the page's flash message stays
+    for the page the phone opens next."""
+    if request.method == "GET" and request.headers.get("X-Outbox") == "1":
+        return Response(status=204)
+    return None
+
+
 # Overview ---------------------------------------------------------------------------------------
 
 @bp.get("/")

@@ -333,3 +333,12 @@ def test_the_service_worker_keeps_the_feedback_shell(app, client):
     assert '"/feedback/": "/feedback/offline"' in source and '"/feedback/offline"' in source.split("\n")[1]
     shell = client.get("/feedback/offline").get_data(as_text=True)
     assert "csrf" not in shell.lower() and "outbox" in shell
+
+
+def test_the_outbox_follow_keeps_the_confirmation_for_the_next_page(app, team, login):
+    """outbox.js follows the success redirect with X-Outbox: that GET is empty, the flash waits."""
+    _t, people = team
+    sanne = as_(app, login, people["sanne"])
+    ex_id = exchange_id(post(sanne, "/feedback/alleen", {"title": "Telefoontje", "rules": "Te snel."}))
+    assert sanne.get(f"/feedback/{ex_id}", headers={"X-Outbox": "1"}).status_code == 204
+    assert "Je reflectie is bewaard." in sanne.get(f"/feedback/{ex_id}").get_data(as_text=True)

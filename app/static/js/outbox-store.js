@@ -49,7 +49,9 @@
     try {
       response = await fetch(item.url, {
         method: "POST", body: item.body, credentials: "same-origin",
-        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        // X-Outbox: the redirect after success answers 204 to this request, so its confirmation
+        // (a flash message) waits for the page the person opens next.
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Outbox": "1" },
       });
     } catch {
       return { outcome: "offline" };
