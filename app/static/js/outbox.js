@@ -92,14 +92,21 @@
       clientField.value = newId();
       draft = { key, clientId: clientField.value, fields: {}, failed: false };
     });
+    form.dataset.outboxStep = "ready";
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      form.dataset.outboxStep = "saving";  // where a send is, for tests and for debugging
       await save();
-      const item = { clientId: clientField.value, key, url: form.action, path: location.pathname,
+      form.dataset.outboxStep = "queueing";
+      // getAttribute: a field named "action" (the close form has one) shadows form.action.
+      const url = new URL(form.getAttribute("action") || location.href, location.href).href;
+      const item = { clientId: clientField.value, key, url, path: location.pathname,
                      body: new URLSearchParams(new FormData(form)).toString() };
       await box.put("queue", item);
+      form.dataset.outboxStep = "sending";
       const result = navigator.onLine === false ? { outcome: "offline" } : await box.deliver(item);
+      form.dataset.outboxStep = result.outcome;
       if (result.outcome === "sent") {
         await box.remove("queue", item.clientId);
         await box.remove("drafts", key);
