@@ -114,4 +114,7 @@ def load(instance_path: str) -> dict:
         "LIVE_STREAMS_PER_PROCESS": int(os.environ.get("LIVE_STREAMS_PER_PROCESS", str(max(1, threads * 3 // 4)))),
         # "thread": run the notification worker inside the web process (what `make run` does).
         "NOTIFY_WORKER": os.environ.get("LEERKRING_WORKER", ""),
+        # Feedback: an unanswered request is reminded once after these hours and expires after these days.
+        "FEEDBACK_REMIND_AFTER_HOURS": int(os.environ.get("FEEDBACK_REMIND_AFTER_HOURS", "48")),
+        "FEEDBACK_EXPIRE_DAYS": int(os.environ.get("FEEDBACK_EXPIRE_DAYS", "14")),
     }

@@ -77,10 +77,14 @@ def service_worker_source(app: Flask) -> bytes:
     byte for byte, which is what makes the browser install the new worker.
     """
     assets = app.extensions["assets"]
-    precache = sorted(assets.all_urls()) + ["/offline"]
+    # Offline shells: a feature's page without anything personal, shown for its addresses when
+    # there is no network (path prefix -> shell URL); see docs/architecture.md, "Feedback".
+    shells = dict(sorted(app.extensions.get("offline_shells", {}).items()))
+    precache = sorted(assets.all_urls()) + ["/offline"] + sorted(shells.values())
     body = (Path(app.static_folder) / "sw.js").read_bytes()
     version = hashlib.sha256(body + json.dumps(precache).encode()).hexdigest()[:12]
-    header = f"const VERSION = {json.dumps(version)};\nconst PRECACHE = {json.dumps(precache)};\n"
+    header = (f"const VERSION = {json.dumps(version)};\nconst PRECACHE = {json.dumps(precache)};\n"
+              f"const SHELLS = {json.dumps(shells)};\n")
     return header.encode() + body
 
 
@@ -135,7 +139,10 @@ def error_page(status: int, title, message):
 
 
 def init_app(app: Flask) -> None:
+    from app import actions
+
     app.register_blueprint(bp)
+    actions.init_app(app)  # personal actions on Vandaag, shared by the features
     registry = hooks.of(app)
     registry.add_nav(hooks.NavItem("web.today", _l("Vandaag"), "home", 10))
     registry.add_card(hooks.TodayCard("install-hint", "_partials/install_hint.html", lambda *_: {}, order=0))

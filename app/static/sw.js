@@ -3,9 +3,19 @@
 //
 // Pages and htmx fragments are personal and live: they always come from the network and are
 // never cached. Static files have content-hashed names, so cache-first is always correct.
-/* global VERSION, PRECACHE */
+/* global VERSION, PRECACHE, SHELLS, LeerkringOutbox */
 const CACHE = `leerkring-${VERSION}`;
 const OFFLINE_URL = "/offline";
+
+// The feedback outbox (IndexedDB), for Background Sync: the same code the pages use.
+const OUTBOX_SCRIPT = PRECACHE.find((url) => /\/js\/outbox-store\.[0-9a-f]+\.js$/.test(url));
+if (OUTBOX_SCRIPT) importScripts(OUTBOX_SCRIPT);
+
+// A feature's offline shell (nothing personal) for its addresses, else the offline page.
+const offlineFallback = (url) => {
+  const prefix = Object.keys(SHELLS).filter((p) => url.pathname.startsWith(p)).sort((a, b) => b.length - a.length)[0];
+  return prefix ? SHELLS[prefix] : OFFLINE_URL;
+};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)));
@@ -34,13 +44,23 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate") {
     event.respondWith(fetch(request).catch(async () => {
       const cache = await caches.open(CACHE);
-      return (await cache.match(OFFLINE_URL)) || Response.error();
+      return (await cache.match(offlineFallback(url))) || (await cache.match(OFFLINE_URL)) || Response.error();
     }));
     return;
   }
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   }
+});
+
+// Background Sync: send the feedback forms that waited for the network, and tell open pages.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== self.LeerkringOutbox?.SYNC_TAG) return;
+  event.waitUntil(self.LeerkringOutbox.flush(async (item, result) => {
+    for (const client of await self.clients.matchAll({ type: "window" })) {
+      client.postMessage({ type: "outbox", item: { key: item.key, clientId: item.clientId }, result });
+    }
+  }));
 });
 
 // Push: show what the server sent. The payload carries the URL of the screen it is about.

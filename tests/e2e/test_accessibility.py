@@ -69,6 +69,17 @@ PAGES = {
     "buddy-scheme": "a scheme for its lead: spread, onboarding buddies, rotations",
     "today-buddy": "Vandaag for a member with a buddy",
     "buddies-pause-errors": "a member's buddy settings after a pause without a date",
+    "feedback-empty": "Feedback for a member, nothing yet",
+    "feedback-ask": "the ask-for-feedback form",
+    "feedback-ask-errors": "the ask form after an empty submit",
+    "feedback-asked": "a request waiting for its answer, for the asker",
+    "feedback-answer": "the answer form with the asker's reflection above it",
+    "feedback-close": "an answered request with the close form, for the asker",
+    "feedback-solo": "the solo reflection form",
+    "feedback-give": "the unasked feedback form",
+    "feedback-timeline": "Feedback with a timeline, counts per loop and a case idea",
+    "feedback-team": "the lead's counts of feedback in the team",
+    "feedback-offline": "the feedback offline shell",
     "offline": "/offline",
     "not-found": "a 404 page, signed in",
     "not-found-anonymous": "a 404 page, signed out",
@@ -257,6 +268,7 @@ def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
                     "Herstellink voor Joost Bakker")
         walk_intervisie(walk, live_server, lead, marieke, daan)
         walk_buddies(walk, live_server, lead, marieke, daan)
+        walk_feedback(walk, live_server, lead, marieke, daan, anonymous_phone=phone_320(browser))
         walk.get(marieke, "not-found", f"{url}/teams/999999", "Niet gevonden", 404)
     finally:
         anonymous.context.close()  # Daan's, by the end
@@ -334,6 +346,42 @@ def walk_buddies(walk: Walk, live_server, lead, marieke: Page, daan: Page) -> No
     daan.goto(f"{base}/")
     walk.submit(daan, "buddies-pause-errors", daan.get_by_role("button", name="Pauzeer"), "Buddy's", 422)
     expect(daan.locator(".field.has-error")).to_have_count(1)
+def send_form(page: Page, button: str) -> None:
+    """A feedback form goes through outbox.js (fetch), which then opens the result."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
+def walk_feedback(walk: Walk, live_server, lead, marieke: Page, daan: Page, anonymous_phone: Page) -> None:
+    """Feedback: Daan asks Marieke after a home visit, she answers, he wraps up."""
+    base = f"{live_server.url}/feedback"
+    walk.get(daan, "feedback-empty", f"{base}/", "Feedback")
+    walk.get(daan, "feedback-ask", f"{base}/vragen", "Vraag feedback")
+    send = daan.get_by_role("button", name="Verstuur je vraag")
+    walk.submit(daan, "feedback-ask-errors", send, "Vraag feedback", 422)
+    expect(daan.locator(".field.has-error")).to_have_count(3)
+    daan.get_by_label("Aan wie vraag je het?").select_option(label=LEAD_NAME)
+    daan.get_by_label("Over welk moment?").fill("Huisbezoek dinsdag")
+    daan.get_by_label("Inzichten: deed ik het goede?").fill("Ik ging uit van weerstand.")
+    walk.submit(daan, "feedback-asked", send, "Huisbezoek dinsdag")
+    exchange_url = daan.url
+    walk.get(marieke, "feedback-answer", exchange_url, "Huisbezoek dinsdag")
+    marieke.get_by_label("Wat zag je gebeuren?").fill("Je bleef rustig.")
+    send_form(marieke, "Verstuur")
+    walk.get(daan, "feedback-close", exchange_url, "Huisbezoek dinsdag")
+    daan.get_by_label("Eén concrete actie").fill("Eerst drie open vragen stellen.")
+    send_form(daan, "Rond af")
+    send_form(daan, "Inbrengen bij intervisie")
+    walk.get(daan, "feedback-solo", f"{base}/alleen", "Reflecteer alleen")
+    walk.get(daan, "feedback-give", f"{base}/geven", "Geef feedback")
+    walk.get(daan, "feedback-timeline", f"{base}/", "Feedback")
+    expect(daan.get_by_role("table")).to_be_visible()
+    walk.get(marieke, "feedback-team", f"{base}/teams/{lead.team_id}", f"Feedback in {TEAM}")
+    try:
+        walk.watch(anonymous_phone)
+        walk.get(anonymous_phone, "feedback-offline", f"{base}/offline", "Je bent offline")
+    finally:
+        anonymous_phone.context.close()
 
 
 def describe(violations: list) -> str:

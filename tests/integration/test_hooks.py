@@ -44,7 +44,7 @@ def test_shell_accounts_and_notify_import_no_feature(path):
 def test_every_feature_registers_navigation_kinds_and_cards(app):
     registry = hooks.of(app)
     endpoints = [item.endpoint for item in registry.nav]
-    assert endpoints == ["web.today", "intervisie.index", "notify.inbox", "accounts.profile"]
+    assert endpoints == ["web.today", "intervisie.index", "feedback.index", "notify.inbox", "accounts.profile"]
     assert {"test", "invite_accepted", "round_planned", "round_started"} <= set(registry.kinds)
     assert [c.key for c in registry.cards][:2] == ["install-hint", "push-invite"]
     assert {"intervisie-reminders", "intervisie-case-retention"} <= {j.name for j in registry.jobs}
