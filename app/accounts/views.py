@@ -34,7 +34,7 @@ auth_limit = limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"], methods
 # Opening an invite, setup or recovery link is guessing at a token: limited per address as well.
 link_limit = limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"], methods=["GET", "POST"])
 # The sign-in page asks for options on every load (passkey autofill), so this one is looser.
-options_limit = limiter.limit("30 per minute", methods=["POST"])
+options_limit = limiter.limit(lambda: current_app.config["RATELIMIT_PASSKEY_OPTIONS"], methods=["POST"])
 
 
 def session_policy() -> login_sessions.SessionPolicy:

@@ -41,11 +41,8 @@ def actions_card(session, person, _now) -> dict | None:
 
 
 def init_app(app: Flask) -> None:
-    from app import live
     from app.intervisie import demo, notifications, services, views
 
-    app.extensions["live"] = live.broker_for(app.config.get("REDIS_URL"))
-    app.extensions["live_streams"] = live.StreamLimits()
     app.register_blueprint(views.bp)
     registry = hooks.of(app)
     registry.add_nav(hooks.NavItem("intervisie.index", _l("Intervisie"), "circle", 20))

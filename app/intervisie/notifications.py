@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import url_for
 from flask_babel import force_locale, format_datetime
@@ -13,8 +12,7 @@ from app.accounts.models import Person
 from app.intervisie import phases
 from app.intervisie.models import Action, Participant, Round
 from app.notify import services as notify
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from app.timezone import AMSTERDAM
 
 
 def _when(rnd: Round) -> str:

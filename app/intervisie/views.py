@@ -21,6 +21,7 @@ from app.intervisie.forms import CaseForm, NewPlanForm, PlanForm, ReflectionForm
 from app.intervisie.models import Round
 from app.intervisie.notifications import announce, tell_case_removed
 from app.models_base import utcnow
+from app.timezone import AMSTERDAM
 from app.web import reload_user
 
 bp = Blueprint("intervisie", __name__, url_prefix="/intervisie")
@@ -39,11 +40,6 @@ def as_participant(round_id: int) -> services.Access:
     if acc.me is None:
         abort(404)
     return acc
-
-
-def publish(rnd: Round) -> None:
-    """After the commit: tell every phone of this round that there is something new to fetch."""
-    current_app.extensions["live"].publish(f"round:{rnd.id}", str(rnd.version))
 
 
 # Overview for everyone ----------------------------------------------------------------------------
@@ -88,8 +84,7 @@ PLAN_MESSAGES = {
 
 
 def plan_from_form(form: PlanForm) -> services.Plan:
-    from zoneinfo import ZoneInfo
-    starts = datetime.combine(form.date.data, form.time.data, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    starts = datetime.combine(form.date.data, form.time.data, tzinfo=AMSTERDAM)
     method = methods.get(form.method.data)
     minutes = [request.form.get(f"minutes_{i}", type=int) or m for i, m in enumerate(method.default_minutes())]
     participants = sorted(set(form.participants.data or []))
@@ -172,8 +167,7 @@ def edit(round_id):
     form = PlanForm(obj=None)
     fill_choices(form, team.id)
     if request.method == "GET":
-        from zoneinfo import ZoneInfo
-        local = rnd.starts_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+        local = rnd.starts_at.astimezone(AMSTERDAM)
         form.title.data, form.date.data, form.time.data = rnd.title, local.date(), local.time().replace(second=0)
         form.place.data, form.video_url.data, form.method.data = rnd.place, rnd.video_url, rnd.method_key
         form.participants.data = [p.person_id for p in rnd.participants]
@@ -193,7 +187,6 @@ def edit(round_id):
     if change.case_removed_for and change.case_removed_for != current_user.id:
         tell_case_removed(db.session, rnd, change.case_removed_for)
     db.session.commit()
-    publish(rnd)
     flash(_("Wijziging opgeslagen."), "success")
     return redirect(url_for(".round_page", round_id=rnd.id))
 
@@ -210,7 +203,6 @@ def cancel(round_id):
         abort(409)
     announce(db.session, acc.round, "round_cancelled", exclude=current_user.id)
     db.session.commit()
-    publish(acc.round)
     flash(_("De ronde is afgelast. De deelnemers krijgen bericht."), "info")
     return redirect(url_for(".index"))
 
@@ -265,7 +257,6 @@ def case(round_id):
         if not findings or form.accept_risk.data:
             services.save_case(db.session, acc.round, current_user.id, form.help_question.data, form.case_text.data)
             db.session.commit()
-            publish(acc.round)
             flash(_("Je casus is bewaard."), "success")
             return redirect(url_for(".round_page", round_id=round_id))
     status = 422 if form.errors or findings else 200
@@ -327,7 +318,7 @@ def live_stream(round_id):
         current_user.id, per_person=config["LIVE_STREAMS_PER_PERSON"], per_process=config["LIVE_STREAMS_PER_PROCESS"])
     if slot is None:
         return streams_busy(heartbeat)
-    channel = f"round:{round_id}"
+    channel = services.channel(round_id)
     version = acc.round.version
     person_id = current_user.id
     broker = current_app.extensions["live"]
@@ -386,8 +377,7 @@ def live_action(round_id, operation):
     status = 200
     try:
         operation(acc)
-        db.session.commit()
-        publish(acc.round)
+        db.session.commit()  # publishes the round's new version to its phones (app.live)
     except phases.PhaseConflict:
         db.session.rollback()
         error, status = _("De ronde was al verder. Je ziet nu de actuele fase."), 409
