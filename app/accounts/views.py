@@ -271,11 +271,11 @@ def invite_verify(token):
         person = services.accept_invite(db.session, link, person_name=pending.payload["person_name"])
         person.user_handle = _payload_handle(pending)
         team = link.team
-        for lead_id in services.invite_recipients(db.session, link):
+        for lead_id in services.invite_recipients(db.session, link):  # in each lead's language
             notify_services.notify(
                 db.session, lead_id, "invite_accepted",
-                title=_("%(name)s doet mee", name=person.name),
-                body=_("%(name)s heeft je uitnodiging voor %(team)s aangenomen.", name=person.name, team=team.name),
+                title=_l("%(name)s doet mee", name=person.name),
+                body=_l("%(name)s heeft je uitnodiging voor %(team)s aangenomen.", name=person.name, team=team.name),
                 url=url_for(".team", team_id=team.id))
         return person
     return finish_registration(LinkPurpose.INVITE, token, complete)
@@ -452,9 +452,9 @@ def issue_recovery(team_id, person_id):
         # An admin's account is the keys to the organisation: its owner hears of this at once.
         notify_services.notify(
             db.session, person.id, "security",
-            title=_("Herstellink voor je account"),
-            body=_("%(name)s heeft een herstellink voor je account gemaakt. Had je daar niet om gevraagd? "
-                   "Neem dan meteen contact op met %(name)s.", name=issuer.name),
+            title=_l("Herstellink voor je account"),
+            body=_l("%(name)s heeft een herstellink voor je account gemaakt. Had je daar niet om gevraagd? "
+                    "Neem dan meteen contact op met %(name)s.", name=issuer.name),
             url=url_for(".security"))
     db.session.commit()
     url = f"{current_app.config['APP_URL']}{url_for('.recover', token=issued.token)}"
