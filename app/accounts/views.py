@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from jinja2_fragments.flask import render_block
 from webauthn.helpers import bytes_to_base64url
 
 from sqlalchemy import select
@@ -25,6 +24,7 @@ from app.accounts.forms import InviteForm, JoinForm, ProfileForm, SetupForm, Tea
 from app.accounts.models import LinkPurpose, Membership, Passkey, Person, Role, Team, new_user_handle
 from app.devices import device_label
 from app.extensions import db, limiter, login_manager
+from app.rendering import page_or_block
 from app.notify import services as notify_services
 
 bp = Blueprint("accounts", __name__)
@@ -405,8 +405,8 @@ def render_team(team, invite_form=None, issued=None, status=200):
     context = dict(team=team, members=members, can_lead=can_lead, recoverable=recoverable,
                    invite_form=invite_form or InviteForm(), issued=issued,
                    pending=services.pending_invites(db.session, team) if can_lead else [])
-    if request.headers.get("HX-Request") and invite_form is not None:
-        return render_block("accounts/team.html", "invite_panel", **context), status
+    if invite_form is not None:  # an invite was made or refused: htmx swaps only the panel
+        return page_or_block("accounts/team.html", "invite_panel", status=status, **context)
     return render_template("accounts/team.html", **context), status
 
 

@@ -12,15 +12,14 @@ from flask import (
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
 
 from app.accounts import services as accounts
 from app.extensions import db
 from app.intervisie import calendar, live_round, methods, phases, recognisable, services
 from app.intervisie.forms import CaseForm, NewPlanForm, PlanForm, ReflectionForm, TeamSettingsForm
-from app.intervisie.models import Round
 from app.intervisie.notifications import announce, tell_case_removed
 from app.models_base import utcnow
+from app.rendering import page_or_block, wants_block
 from app.timezone import AMSTERDAM
 from app.web import reload_user
 
@@ -237,9 +236,9 @@ def answer(round_id):
     except services.PlanError:
         abort(400)
     db.session.commit()
-    if request.headers.get("HX-Request"):
-        return render_block("intervisie/round.html", "rsvp", acc=services.access(db.session, current_user, round_id),
-                            rnd=acc.round)
+    if wants_block():
+        return page_or_block("intervisie/round.html", "rsvp", acc=services.access(db.session, current_user, round_id),
+                             rnd=acc.round)
     return redirect(url_for(".round_page", round_id=round_id))
 
 
@@ -266,7 +265,8 @@ def case(round_id):
 
 # The live round ----------------------------------------------------------------------------------
 
-def render_live(acc: services.Access, *, fragment: bool = False, status: int = 200, error: str | None = None):
+def render_live(acc: services.Access, *, status: int = 200, error: str | None = None):
+    """The live page, or to htmx its changing part (the `state` block)."""
     now = utcnow()
     lv = live_round.view(db.session, acc, now)
     choosing = lv.is_facilitator and lv.status == phases.PLANNED
@@ -275,10 +275,7 @@ def render_live(acc: services.Access, *, fragment: bool = False, status: int = 2
                    case=services.visible_case(db.session, acc, now),
                    start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
                    participants=[p for p in acc.round.participants if p.role != phases.FACILITATOR] if choosing else [])
-    if fragment:
-        response = Response(render_block("intervisie/live.html", "state", **context), status)
-    else:
-        response = Response(render_template("intervisie/live.html", **context), status)
+    response = page_or_block("intervisie/live.html", "state", status=status, **context)
     response.headers["X-Round-Version"] = str(lv.version)
     return response
 
@@ -299,7 +296,7 @@ def live_state(round_id):
     acc = as_participant(round_id)
     if request.args.get("v") == str(acc.round.version) and request.headers.get("X-Poll"):
         return Response(status=304)
-    return render_live(acc, fragment=True)
+    return render_live(acc)
 
 
 @bp.get("/rondes/<int:round_id>/live/stream")
@@ -392,8 +389,8 @@ def live_action(round_id, operation):
         error, status = _("Dat klopt niet helemaal. Probeer het opnieuw."), 400
     if error:
         acc = as_participant(round_id)  # the round as it is now, after the rollback
-    if request.headers.get("HX-Request"):
-        return render_live(acc, fragment=True, status=status, error=error)
+    if wants_block():
+        return render_live(acc, status=status, error=error)
     if error:
         flash(error, "error")
     return redirect(url_for(".live", round_id=round_id))
@@ -455,8 +452,8 @@ def live_post(round_id):
     text = (request.form.get("tekst") or "").strip()
     if not text:
         acc = as_participant(round_id)
-        if request.headers.get("HX-Request"):
-            return render_live(acc, fragment=True, status=422, error=_("Typ eerst je vraag of advies."))
+        if wants_block():
+            return render_live(acc, status=422, error=_("Typ eerst je vraag of advies."))
         return redirect(url_for(".live", round_id=round_id))
     return live_action(round_id, lambda acc: live_round.post(db.session, acc, text, expected(), utcnow()))
 

@@ -204,3 +204,34 @@ def test_no_fake_requests_in_production_code():
     from pathlib import Path
     app_dir = Path(__file__).resolve().parents[2] / "app"
     assert [p.name for p in app_dir.rglob("*.py") if "test_request_context" in p.read_text()] == []
+
+
+# 5. A page or its htmx block ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("headers, whole", [
+    ({}, True),                                                  # a browser opening the address
+    ({"HX-Request": "true", "HX-Request-Type": "partial"}, False),  # htmx swapping the live state
+    ({"HX-Request": "true"}, False),                             # htmx without the type header
+    ({"HX-Request": "true", "HX-Request-Type": "full"}, True),   # htmx replacing the whole body
+])
+def test_the_live_state_is_a_page_or_its_block(app, people, login, headers, whole):
+    team, found = people
+    round_id = make_round(app, team, found)
+    daan = login(found["daan"])
+    response = daan.get(f"/intervisie/rondes/{round_id}/live/stand", headers=headers)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Wacht even" in text  # the state of a round not yet started
+    assert ("<html" in text.lower()) is whole
+    assert {"HX-Request", "HX-Request-Type"} <= set(response.vary)
+
+
+def test_rsvp_answers_htmx_with_its_block_and_a_browser_with_a_redirect(app, people, login):
+    team, found = people
+    round_id = make_round(app, team, found)
+    daan = login(found["daan"])
+    token = csrf_token(daan, f"/intervisie/rondes/{round_id}")
+    block = daan.post(f"/intervisie/rondes/{round_id}/rsvp", data={"antwoord": "yes"},
+                      headers={"X-CSRFToken": token, "HX-Request": "true", "HX-Request-Type": "partial"})
+    assert block.status_code == 200 and "<html" not in block.get_data(as_text=True).lower()
+    plain = daan.post(f"/intervisie/rondes/{round_id}/rsvp", data={"antwoord": "no", "csrf_token": token})
+    assert plain.status_code == 302

@@ -78,3 +78,65 @@ def test_token_hash_is_stable():
     from app.tokens import hash_token, new_token
     assert hash_token("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert len(new_token()) >= 32 and new_token() != new_token()
+
+
+def test_views_publish_nothing_by_hand():
+    """Live events go out after the commit (app/live.py); a view that published could publish a
+    change that was rolled back, or forget to."""
+    publishers = [p.relative_to(APP).as_posix() for p in APP.rglob("views.py") if calls_to(p, "publish")]
+    assert publishers == []
+
+
+def test_the_live_channel_is_named_in_one_place():
+    named = [p.relative_to(APP).as_posix() for p in python_files()
+             if any(s.startswith("round:") for s in string_constants(p)) or 'f"round:' in p.read_text()]
+    assert named == ["intervisie/services.py"]
+
+
+def test_views_leave_page_or_block_to_the_helper():
+    """app/rendering.py decides between a page and its htmx block; views do not read HX-Request."""
+    by_hand = [p.relative_to(APP).as_posix() for p in APP.rglob("views.py")
+               if "HX-Request" in p.read_text() or "render_block" in p.read_text()]
+    assert by_hand == []
+
+
+JS = APP / "static" / "js"
+SHARED_HELPERS = ("csrfToken", "htmxEvent", "isIOS", "isStandalone", "sendJSON")
+
+
+def test_one_javascript_module_holds_the_shared_helpers():
+    import re
+    app_js = (JS / "app.js").read_text()
+    assert re.search(r"window\.Leerkring = Object\.freeze\(\{ ?" + ", ".join(SHARED_HELPERS), app_js)
+    for path in sorted(JS.glob("*.js")):
+        if path.name == "app.js":
+            continue
+        source = path.read_text()
+        defined = [name for name in SHARED_HELPERS if re.search(rf"const {name} = ", source)]
+        assert defined == [], f"{path.name} defines its own {defined}"
+        assert "querySelector('meta[name=\"csrf-token\"]')" not in source
+        assert "iphone|ipad" not in source
+    for name in ("live.js", "push.js", "passkeys.js"):
+        assert "window.Leerkring" in (JS / name).read_text()
+
+
+def test_app_js_loads_before_every_page_script():
+    """Deferred scripts run in document order; app.js sits in <head> before the head block."""
+    base = (APP.parent / "templates" / "base.html").read_text()
+    assert base.index("js/app.js") < base.index("{% block head %}")
+    assert "defer" in base[base.index("js/app.js"):base.index("js/app.js") + 40]
+    for template in (APP.parent / "templates").rglob("*.html"):
+        text = template.read_text()
+        if "js/live.js" in text or "js/push.js" in text or "js/passkeys.js" in text:
+            assert 'extends "base.html"' in text and "defer" in text, template.name
+
+
+def test_javascript_parses():
+    import shutil
+    import subprocess
+    import pytest
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    for path in sorted(JS.glob("*.js")):
+        subprocess.run([node, "--check", str(path)], check=True)
