@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.accounts.models import Person
@@ -16,7 +17,8 @@ from app.intervisie import methods, phases
 from app.intervisie.models import Contribution, Participant, Round
 from app.intervisie.services import Access, can_start_from, mark_changed, valid_id
 
-RATINGS = ("koud", "lauw", "warm")
+RATINGS = ("koud", "lauw", "warm")  # stored as they are; shown through RATING_LABELS
+RATING_LABELS = {"koud": _l("koud"), "lauw": _l("lauw"), "warm": _l("warm")}
 MAX_TEXT = 1000
 
 

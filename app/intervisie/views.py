@@ -11,6 +11,7 @@ from flask import (
 )
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.accounts import services as accounts
@@ -71,15 +72,17 @@ def fill_choices(form: PlanForm, team_id: int) -> None:
     form.presenter.choices = [(0, _("De groep kiest aan het begin"))] + [(p.id, p.name) for p in members]
 
 
+# Lazy, so pybabel extracts them and each is translated when shown.
 PLAN_MESSAGES = {
-    "past": ("date", "Kies een moment in de toekomst."),
-    "too far": ("date", "Kies een datum binnen twee jaar."),
-    "repeats too far": ("repeat_count", "De laatste herhaling valt dan over meer dan twee jaar. Kies minder keer."),
-    "not in team": ("participants", "Kies deelnemers uit dit team."),
-    "presenter is facilitator": ("presenter", "De inbrenger kan niet ook gespreksleider zijn."),
-    "minutes": ("method", "Elke fase duurt 1 tot 180 minuten."),
-    "unknown method": ("method", "Kies een methode."),
+    "past": ("date", _l("Kies een moment in de toekomst.")),
+    "too far": ("date", _l("Kies een datum binnen twee jaar.")),
+    "repeats too far": ("repeat_count", _l("De laatste herhaling valt dan over meer dan twee jaar. Kies minder keer.")),
+    "not in team": ("participants", _l("Kies deelnemers uit dit team.")),
+    "presenter is facilitator": ("presenter", _l("De inbrenger kan niet ook gespreksleider zijn.")),
+    "minutes": ("method", _l("Elke fase duurt 1 tot 180 minuten.")),
+    "unknown method": ("method", _l("Kies een methode.")),
 }
+PLAN_MESSAGE_OTHER = ("title", _l("Dit klopt nog niet."))
 
 
 def plan_from_form(form: PlanForm) -> services.Plan:
@@ -95,8 +98,8 @@ def plan_from_form(form: PlanForm) -> services.Plan:
 
 
 def apply_plan_error(form: PlanForm, exc: services.PlanError) -> None:
-    field, message = PLAN_MESSAGES.get(exc.message, ("title", "Dit klopt nog niet."))
-    getattr(form, field).errors = list(getattr(form, field).errors or []) + [_(message)]
+    field, message = PLAN_MESSAGES.get(exc.message, PLAN_MESSAGE_OTHER)
+    getattr(form, field).errors = list(getattr(form, field).errors or []) + [str(message)]
 
 
 def render_plan(team, form, rnd=None, warnings=(), status=200, minutes=None):
@@ -270,7 +273,7 @@ def render_live(acc: services.Access, *, status: int = 200, error: str | None = 
     now = utcnow()
     lv = live_round.view(db.session, acc, now)
     choosing = lv.is_facilitator and lv.status == phases.PLANNED
-    context = dict(acc=acc, rnd=acc.round, lv=lv, error=error,
+    context = dict(acc=acc, rnd=acc.round, lv=lv, error=error, ratings=live_round.RATING_LABELS,
                    actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
                    case=services.visible_case(db.session, acc, now),
                    start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,

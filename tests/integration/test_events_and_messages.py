@@ -235,3 +235,53 @@ def test_rsvp_answers_htmx_with_its_block_and_a_browser_with_a_redirect(app, peo
     assert block.status_code == 200 and "<html" not in block.get_data(as_text=True).lower()
     plain = daan.post(f"/intervisie/rondes/{round_id}/rsvp", data={"antwoord": "no", "csrf_token": token})
     assert plain.status_code == 302
+
+
+# 6. Ratings are words in the reader's language --------------------------------------------------------
+
+def test_ratings_are_shown_in_the_readers_language_and_stored_as_they_were(app, people, login):
+    from app.intervisie.models import Contribution
+    team, found = people
+    with app.app_context():
+        db.session.execute(update(Person).where(Person.id == found["sanne"].id).values(locale="en"))
+        db.session.commit()
+    round_id = make_round(app, team, found, starts_at=datetime.now(timezone.utc) + timedelta(minutes=10))
+    lead, daan, sanne = login(found["lead"]), login(found["daan"], on=app.test_client()), \
+        login(found["sanne"], on=app.test_client())
+
+    def act(client, path, data=None):
+        token = csrf_token(client, "/intervisie/")
+        return client.post(f"/intervisie/rondes/{round_id}/live/{path}", data=data or {},
+                           headers={"X-CSRFToken": token, "HX-Request": "true"})
+
+    assert act(lead, "start").status_code == 200
+    assert act(lead, "volgende", {"fase": 0}).status_code == 200
+    assert act(daan, "bijdragen", {"fase": 1, "tekst": "Wat deed je toen?"}).status_code == 200
+    assert act(lead, "toon", {"fase": 1}).status_code == 200
+    state = sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    assert ">cold</button>" in state and ">lukewarm</button>" in state and ">koud<" not in state
+    with app.app_context():
+        item = db.session.scalar(select(Contribution))
+    assert act(sanne, f"bijdragen/{item.id}/waardeer", {"waardering": "koud"}).status_code == 200
+    with app.app_context():
+        assert db.session.get(Contribution, item.id).rating == "koud"
+    assert "· cold" in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    assert "· koud" in daan.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+
+
+def test_planning_errors_are_translated(app, people, login):
+    team, found = people
+    with app.app_context():
+        db.session.execute(update(Person).where(Person.id == found["lead"].id).values(locale="en"))
+        db.session.commit()
+    lead = login(found["lead"])
+    html = lead.get(f"/intervisie/teams/{team.id}/plan").get_data(as_text=True)
+    submission = re.search(r'name="submission" type="hidden" value="([^"]+)"', html).group(1)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+    response = lead.post(f"/intervisie/teams/{team.id}/plan", data={
+        "csrf_token": token, "submission": submission, "title": "Intervisie", "date": "2020-01-07",
+        "time": "14:00", "place": "", "video_url": "", "method": "incident", "facilitator": str(found["lead"].id),
+        "presenter": str(found["sanne"].id), "repeat_weeks": "0", "repeat_count": "1",
+        "participants": [str(found[k].id) for k in ("lead", "sanne", "daan", "fatima")]})
+    assert response.status_code == 422
+    assert "Choose a moment in the future." in response.get_data(as_text=True)
