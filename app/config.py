@@ -11,6 +11,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app import timezone
+
 
 def instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
     """Read a generated secret from instance/, creating it (mode 600) on first use."""
@@ -85,8 +87,14 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_AUTH": os.environ.get("RATELIMIT_AUTH", "10 per minute;60 per hour"),
+        # The sign-in page asks for passkey options on every load (autofill): looser than sign-in.
+        "RATELIMIT_PASSKEY_OPTIONS": os.environ.get("RATELIMIT_PASSKEY_OPTIONS", "30 per minute"),
+        # A test push is sent to every device of the person, through outside push services.
+        "RATELIMIT_TEST_PUSH": os.environ.get("RATELIMIT_TEST_PUSH", "6 per minute"),
+        # A phone re-sends its subscription on every visit to the settings page.
+        "RATELIMIT_PUSH_SUBSCRIBE": os.environ.get("RATELIMIT_PUSH_SUBSCRIBE", "30 per minute"),
         "BABEL_DEFAULT_LOCALE": "nl",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "BABEL_DEFAULT_TIMEZONE": timezone.NAME,
         "LANGUAGES": ("nl", "en"),
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIMETYPES": [

@@ -4,6 +4,12 @@ Events carry no state; the database is the truth. A missed event therefore costs
 a phone fetches the full state whenever its stream (re)connects, and the next event catches it up.
 That is why the brokers below are fire-and-forget and keep no history.
 
+Events go out after the commit, never before and never for a rolled-back change: a service
+that changes something phones show calls `changed(session, channel, message)` in its
+transaction, which only notes the event on the SQLAlchemy session (`session.info`). The
+session's `after_commit` hook publishes what was noted, the `after_rollback` hook (and the end
+of any transaction that did not commit) drops it. Views therefore never publish by hand.
+
 - LocalBroker: one process (the embedded default); channel -> set of queues, behind a lock.
 - RedisBroker: several processes (REDIS_URL set) share events through Redis pub/sub. Each process
   holds ONE pub/sub connection, owned by one daemon listener thread that fans incoming messages out
@@ -16,7 +22,12 @@ import queue
 import threading
 from typing import Protocol
 
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 PREFIX = "leerkring:"
+PENDING = "live.pending"  # session.info key: channel -> message, waiting for the commit
 log = logging.getLogger(__name__)
 
 
@@ -233,3 +244,59 @@ class StreamLimits:
 def broker_for(redis_url: str | None) -> Broker:
     """RedisBroker when a Redis URL is configured, else the in-process LocalBroker."""
     return RedisBroker(redis_url) if redis_url else LocalBroker()
+
+
+# Publishing after the commit ------------------------------------------------------------------
+
+def changed(session, channel: str, message: str) -> None:
+    """Note that `channel` has news (`message`, e.g. the new version), to be published once this
+    session's transaction commits. Several changes to one channel in a transaction publish once,
+    with the last message."""
+    session.info.setdefault(PENDING, {})[channel] = message
+
+
+def pending(session) -> dict[str, str]:
+    """What this session's transaction will publish if it commits (for tests and debugging)."""
+    return dict(session.info.get(PENDING, {}))
+
+
+def _publish_pending(session) -> None:
+    events = session.info.pop(PENDING, None)
+    if not events:
+        return
+    if not has_app_context() or "live" not in current_app.extensions:
+        log.warning("live: %d event(s) committed outside an app; not published", len(events))
+        return
+    broker = current_app.extensions["live"]
+    for channel, message in events.items():
+        try:
+            broker.publish(channel, message)
+        except Exception:  # the change is committed; a lost event only delays phones until they reconnect
+            log.warning("live: publishing on %s failed", channel, exc_info=True)
+
+
+def _drop_pending(session, *_args) -> None:
+    session.info.pop(PENDING, None)
+
+
+def _transaction_ended(session, transaction) -> None:
+    # The outermost transaction ended without a commit (closed, or rolled back without a database
+    # rollback): nothing of it happened, so nothing may be published. After a commit this finds
+    # the events already gone.
+    if transaction.parent is None:
+        _drop_pending(session)
+
+
+def _listen_once(target, name: str, fn) -> None:
+    if not event.contains(target, name, fn):
+        event.listen(target, name, fn)
+
+
+def init_app(app: Flask) -> None:
+    """The broker (Redis when REDIS_URL is set), the stream counter, and the session hooks."""
+    app.extensions["live"] = broker_for(app.config.get("REDIS_URL"))
+    app.extensions["live_streams"] = StreamLimits()
+    # On the Session class: every session of every app, so the worker's commits publish too.
+    _listen_once(Session, "after_commit", _publish_pending)
+    _listen_once(Session, "after_rollback", _drop_pending)
+    _listen_once(Session, "after_transaction_end", _transaction_ended)

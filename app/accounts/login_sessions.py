@@ -7,8 +7,6 @@ id, so it ends with the row too.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +14,7 @@ from sqlalchemy import delete, select
 
 from app.accounts.models import Person, PersonSession
 from app.models_base import utcnow
+from app.tokens import hash_token, new_token
 
 
 @dataclass(frozen=True)
@@ -24,14 +23,10 @@ class SessionPolicy:
     touch: timedelta   # last_seen_at is written at most this often (no write per request)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start_session(session, person_id: int, *, label: str, passkey_id: int | None = None) -> tuple[PersonSession, str]:
     """A new signed-in session; returns the row and the token (shown once, to the cookie)."""
-    token = secrets.token_urlsafe(32)
-    record = PersonSession(token_hash=_hash(token), person_id=person_id, passkey_id=passkey_id,
+    token = new_token(32)
+    record = PersonSession(token_hash=hash_token(token), person_id=person_id, passkey_id=passkey_id,
                            label=label[:80])
     session.add(record)
     session.flush()
@@ -57,7 +52,7 @@ def resume(session, login_id: str, policy: SessionPolicy, now: datetime | None =
         return None
     person_id, token = parts
     now = now or utcnow()
-    record = session.scalar(select(PersonSession).where(PersonSession.token_hash == _hash(token)))
+    record = session.scalar(select(PersonSession).where(PersonSession.token_hash == hash_token(token)))
     if record is None or record.person_id != person_id or record.last_seen_at < now - policy.idle:
         return None
     person = session.get(Person, person_id)

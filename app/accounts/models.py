@@ -86,6 +86,12 @@ class Person(UserMixin, db.Model):
             raise RuntimeError("a person is signed in only through a PersonSession (services.start_session)")
         return f"{self.id}.{self.login_token}"
 
+    # UserMixin compares people by get_id(), which only a signed-in person has; a person is the
+    # same person as a database row, so identity (SQLAlchemy's one object per row) decides.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
 
 class Membership(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)

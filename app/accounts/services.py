@@ -5,8 +5,6 @@ once per request).
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,6 +23,7 @@ from app.accounts.models import (
     Team,
 )
 from app.models_base import utcnow
+from app.tokens import hash_token, new_token
 
 
 class LinkUnusable(Exception):
@@ -47,10 +46,6 @@ class LastPasskey(Exception):
     """Removing this passkey would lock the person out."""
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class IssuedLink:
     link: AccessLink
@@ -59,7 +54,7 @@ class IssuedLink:
 
 def issue_link(session, purpose: LinkPurpose, lifetime: timedelta, **fields) -> IssuedLink:
     """Create a one-time link; the token is returned once and only its hash is stored."""
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     link = AccessLink(purpose=purpose, token_hash=hash_token(token), expires_at=utcnow() + lifetime, **fields)
     session.add(link)
     session.flush()

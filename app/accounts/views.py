@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from jinja2_fragments.flask import render_block
 from webauthn.helpers import bytes_to_base64url
 
 from sqlalchemy import select
@@ -28,6 +27,7 @@ from app.accounts.forms import InviteForm, JoinForm, ProfileForm, SetupForm, Tea
 from app.accounts.models import LinkPurpose, Membership, Passkey, Person, Role, Team, new_user_handle
 from app.devices import device_label
 from app.extensions import db, limiter, login_manager
+from app.rendering import page_or_block
 from app.notify import services as notify_services
 
 bp = Blueprint("accounts", __name__)
@@ -39,7 +39,7 @@ auth_limit = limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"], methods
 # Opening an invite, setup or recovery link is guessing at a token: limited per address as well.
 link_limit = limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"], methods=["GET", "POST"])
 # The sign-in page asks for options on every load (passkey autofill), so this one is looser.
-options_limit = limiter.limit("30 per minute", methods=["POST"])
+options_limit = limiter.limit(lambda: current_app.config["RATELIMIT_PASSKEY_OPTIONS"], methods=["POST"])
 
 
 def session_policy() -> login_sessions.SessionPolicy:
@@ -276,11 +276,11 @@ def invite_verify(token):
         person = services.accept_invite(db.session, link, person_name=pending.payload["person_name"])
         person.user_handle = _payload_handle(pending)
         team = link.team
-        for lead_id in services.invite_recipients(db.session, link):
+        for lead_id in services.invite_recipients(db.session, link):  # in each lead's language
             notify_services.notify(
                 db.session, lead_id, "invite_accepted",
-                title=_("%(name)s doet mee", name=person.name),
-                body=_("%(name)s heeft je uitnodiging voor %(team)s aangenomen.", name=person.name, team=team.name),
+                title=_l("%(name)s doet mee", name=person.name),
+                body=_l("%(name)s heeft je uitnodiging voor %(team)s aangenomen.", name=person.name, team=team.name),
                 url=url_for(".team", team_id=team.id))
         return person
     return finish_registration(LinkPurpose.INVITE, token, complete)
@@ -406,8 +406,8 @@ def render_team(team, invite_form=None, issued=None, status=200):
     context = dict(team=team, members=members, can_lead=can_lead, recoverable=recoverable,
                    invite_form=invite_form or InviteForm(), issued=issued,
                    pending=services.pending_invites(db.session, team) if can_lead else [])
-    if request.headers.get("HX-Request") and invite_form is not None:
-        return render_block("accounts/team.html", "invite_panel", **context), status
+    if invite_form is not None:  # an invite was made or refused: htmx swaps only the panel
+        return page_or_block("accounts/team.html", "invite_panel", status=status, **context)
     return render_template("accounts/team.html", **context), status
 
 
@@ -450,9 +450,9 @@ def issue_recovery(team_id, person_id):
         # An admin's account is the keys to the organisation: its owner hears of this at once.
         notify_services.notify(
             db.session, person.id, "security",
-            title=_("Herstellink voor je account"),
-            body=_("%(name)s heeft een herstellink voor je account gemaakt. Had je daar niet om gevraagd? "
-                   "Neem dan meteen contact op met %(name)s.", name=issuer.name),
+            title=_l("Herstellink voor je account"),
+            body=_l("%(name)s heeft een herstellink voor je account gemaakt. Had je daar niet om gevraagd? "
+                    "Neem dan meteen contact op met %(name)s.", name=issuer.name),
             url=url_for(".security"))
     db.session.commit()
     url = f"{current_app.config['APP_URL']}{url_for('.recover', token=issued.token)}"

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
-from flask_babel import force_locale, format_date
-from flask_babel import gettext as _
+from flask_babel import LazyString, format_date
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Person
 from app.buddies import services
 from app.buddies.models import Rotation, Scheme
 from app.notify import services as notify
+from app.urls import app_url
 
 
 def announce_rotation(session, scheme: Scheme, rotation: Rotation, now: datetime) -> int:
@@ -20,11 +20,9 @@ def announce_rotation(session, scheme: Scheme, rotation: Rotation, now: datetime
         for member in group.members:
             person = member.person
             others = [m.person.name for m in group.members if m.person_id != person.id]
-            with force_locale(person.locale or "nl"):
-                title = _("Je nieuwe buddy")
-                body = _("Je buddy is %(names)s. Kijk op Vandaag wat je als eerste kunt vragen.",
-                         names=" & ".join(others))
-            notify.notify(session, person.id, "buddy_new", title=title, body=body, url=url_for("web.today"),
+            notify.notify(session, person.id, "buddy_new", title=_l("Je nieuwe buddy"),
+                          body=_l("Je buddy is %(names)s. Kijk op Vandaag wat je als eerste kunt vragen.",
+                                  names=" & ".join(others)), url=app_url("web.today"),
                           topic=f"buddy-{scheme.id}", now=now,
                           dedupe_key=f"buddy-new:{rotation.id}:{person.id}")
             count += 1
@@ -34,23 +32,19 @@ def announce_rotation(session, scheme: Scheme, rotation: Rotation, now: datetime
 def notice_leads(session, scheme: Scheme, now: datetime) -> None:
     """A day before an automatic publish: the leads get one notice to look at the preview."""
     for person_id in services.scheme_leads(session, scheme):
-        person = session.get(Person, person_id)
-        with force_locale(person.locale or "nl"):
-            title = _("Morgen nieuwe buddy's")
-            body = _("‘%(name)s’ wisselt op %(day)s. Bekijk het voorstel; je kunt nog koppels vastzetten of "
-                     "afwijzen.", name=scheme.name, day=format_date(scheme.next_on, "EEE d MMM"))
-        notify.notify(session, person_id, "buddy_publish_tomorrow", title=title, body=body,
-                      url=url_for("buddies.preview", scheme_id=scheme.id), now=now,
+        day = LazyString(format_date, scheme.next_on, "EEE d MMM")
+        body = _l("‘%(name)s’ wisselt op %(day)s. Bekijk het voorstel; je kunt nog koppels vastzetten of "
+                  "afwijzen.", name=scheme.name, day=day)
+        notify.notify(session, person_id, "buddy_publish_tomorrow", title=_l("Morgen nieuwe buddy's"), body=body,
+                      url=app_url("buddies.preview", scheme_id=scheme.id), now=now,
                       dedupe_key=f"buddy-notice:{scheme.id}:{scheme.next_on.isoformat()}:{person_id}")
 
 
 def propose_meeting(session, person: Person, group_id: int, buddy_ids: list[int], now: datetime) -> None:
     for buddy_id in buddy_ids:
-        buddy = session.get(Person, buddy_id)
-        with force_locale(buddy.locale or "nl"):
-            title = _("Zullen we afspreken?")
-            body = _("%(name)s wil graag een eerste afspraak met je maken als buddy.", name=person.name)
-        notify.notify(session, buddy_id, "buddy_meet", title=title, body=body, url=url_for("web.today"), now=now,
+        notify.notify(session, buddy_id, "buddy_meet", title=_l("Zullen we afspreken?"),
+                      body=_l("%(name)s wil graag een eerste afspraak met je maken als buddy.", name=person.name),
+                      url=app_url("web.today"), now=now,
                       dedupe_key=f"buddy-meet:{group_id}:{person.id}:{buddy_id}")
 
 
@@ -68,10 +62,3 @@ def run_schedule(session, now: datetime) -> None:
             if services.publish(session, scheme, rotation, now):
                 announce_rotation(session, scheme, rotation, now)
 
-
-def in_request_context(app, job):
-    """Jobs run in the worker, outside any request: give url_for the public address."""
-    def run(session, now):
-        with app.test_request_context(base_url=app.config["APP_URL"]):
-            job(session, now)
-    return run

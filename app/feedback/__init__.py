@@ -37,9 +37,9 @@ def init_app(app: Flask) -> None:
     for kind in KINDS:
         registry.add_kind(kind)
     registry.add_card(hooks.TodayCard("feedback-open", "feedback/_today.html", requests_card, order=25))
-    registry.add_job(hooks.Job("feedback-reminders", notifications.in_request_context(app, notifications.remind),
+    registry.add_job(hooks.Job("feedback-reminders", notifications.remind,
                                interval=timedelta(minutes=5)))
-    registry.add_job(hooks.Job("feedback-expiry", notifications.in_request_context(app, notifications.expire),
+    registry.add_job(hooks.Job("feedback-expiry", notifications.expire,
                                interval=timedelta(minutes=15)))
     registry.add_export(hooks.ExportPart("feedback", _l("Feedback"), services.export_person))
     registry.add_eraser(hooks.Eraser("feedback", services.erase_person))

@@ -41,11 +41,8 @@ def actions_card(session, person, _now) -> dict | None:
 
 
 def init_app(app: Flask) -> None:
-    from app import live
     from app.intervisie import demo, notifications, services, views
 
-    app.extensions["live"] = live.broker_for(app.config.get("REDIS_URL"))
-    app.extensions["live_streams"] = live.StreamLimits()
     app.register_blueprint(views.bp)
     registry = hooks.of(app)
     registry.add_nav(hooks.NavItem("intervisie.index", _l("Intervisie"), "circle", 20))
@@ -53,8 +50,7 @@ def init_app(app: Flask) -> None:
         registry.add_kind(kind)
     registry.add_card(hooks.TodayCard("intervisie-upcoming", "intervisie/_today_rounds.html", upcoming_card, order=20))
     registry.add_card(hooks.TodayCard("intervisie-actions", "intervisie/_today_actions.html", actions_card, order=30))
-    registry.add_job(hooks.Job("intervisie-reminders", notifications.in_request_context(app, notifications.send_reminders),
-                               interval=timedelta(seconds=30)))
+    registry.add_job(hooks.Job("intervisie-reminders", notifications.send_reminders, interval=timedelta(seconds=30)))
     registry.add_job(hooks.Job("intervisie-case-retention", services.purge_cases, interval=timedelta(hours=1)))
     registry.add_job(hooks.Job("intervisie-plan-submissions", services.purge_submissions, interval=timedelta(hours=1)))
     registry.add_demo(hooks.DemoPart("intervisie", demo.fill))

@@ -1,9 +1,7 @@
 """Calendar files: one .ics per round and a private feed per person (icalendar)."""
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from datetime import timedelta
 
 from icalendar import Calendar, Event
@@ -13,12 +11,9 @@ from app.intervisie import methods
 from app.intervisie.forms import CONTROL
 from app.intervisie.models import CalendarFeed, Participant, Round
 from app.models_base import utcnow
+from app.tokens import hash_token, new_token
 
 log = logging.getLogger(__name__)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _line(text: str) -> str:
@@ -64,9 +59,9 @@ def feed(rounds, app_url: str, *, name: str) -> bytes:
 
 def new_feed(session, person_id: int) -> str:
     """A new private URL; the old one stops working."""
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     session.execute(delete(CalendarFeed).where(CalendarFeed.person_id == person_id))
-    session.add(CalendarFeed(person_id=person_id, token_hash=_hash(token)))
+    session.add(CalendarFeed(person_id=person_id, token_hash=hash_token(token)))
     return token
 
 
@@ -81,7 +76,7 @@ def has_feed(session, person_id: int) -> bool:
 def person_for(session, token: str) -> int | None:
     if not token or len(token) > 100:
         return None
-    return session.scalar(select(CalendarFeed.person_id).where(CalendarFeed.token_hash == _hash(token)))
+    return session.scalar(select(CalendarFeed.person_id).where(CalendarFeed.token_hash == hash_token(token)))
 
 
 def rounds_for(session, person_id: int) -> list[Round]:

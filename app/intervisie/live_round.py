@@ -1,21 +1,24 @@
 """Operations on a live round: the phase machine applied to the database, and what each phone shows.
 
 Every change bumps the round's `version` in the same UPDATE that checks the expected phase, so
-a move is atomic across processes; the view publishes the new version after the commit.
+a move is atomic across processes; `services.mark_changed` does that UPDATE and has the new
+version published once the transaction commits.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from app.accounts.models import Person
 from app.intervisie import methods, phases
 from app.intervisie.models import Contribution, Participant, Round
-from app.intervisie.services import Access, can_start_from, valid_id
+from app.intervisie.services import Access, can_start_from, mark_changed, valid_id
 
-RATINGS = ("koud", "lauw", "warm")
+RATINGS = ("koud", "lauw", "warm")  # stored as they are; shown through RATING_LABELS
+RATING_LABELS = {"koud": _l("koud"), "lauw": _l("lauw"), "warm": _l("warm")}
 MAX_TEXT = 1000
 
 
@@ -39,16 +42,12 @@ def state_of(rnd: Round) -> phases.State:
 def _save(session, rnd: Round, old: phases.State, new: phases.State, now: datetime) -> None:
     """Write the new state only if nobody changed the round meanwhile (the guard)."""
     values = dict(status=new.status, phase_index=new.index, phase_started_at=new.started_at,
-                  extra_seconds=new.extra_seconds, revealed=sorted(new.revealed), version=Round.version + 1)
+                  extra_seconds=new.extra_seconds, revealed=sorted(new.revealed))
     if new.status == phases.FINISHED and old.status != phases.FINISHED:
         values["finished_at"] = now
-    done = session.execute(
-        update(Round).where(Round.id == rnd.id, Round.status == old.status, Round.phase_index == old.index,
-                            Round.extra_seconds == old.extra_seconds)
-        .values(**values), execution_options={"synchronize_session": False}).rowcount
-    if done != 1:
+    if not mark_changed(session, rnd, Round.status == old.status, Round.phase_index == old.index,
+                        Round.extra_seconds == old.extra_seconds, **values):
         raise phases.PhaseConflict("changed meanwhile")
-    session.expire(rnd)
 
 
 def _facilitator(acc: Access) -> None:
@@ -96,12 +95,6 @@ def reveal(session, acc: Access, expected: int, now: datetime) -> None:
     _save(session, acc.round, old, phases.reveal(old, phase_list(acc.round), expected), now)
 
 
-def _bump(session, rnd: Round) -> None:
-    session.execute(update(Round).where(Round.id == rnd.id).values(version=Round.version + 1),
-                    execution_options={"synchronize_session": False})
-    session.expire(rnd)
-
-
 def post(session, acc: Access, text: str, expected: int, now: datetime) -> Contribution:
     """A question, advice, association or core, in the phase the person saw."""
     rnd = acc.round
@@ -109,12 +102,8 @@ def post(session, acc: Access, text: str, expected: int, now: datetime) -> Contr
     # phase the person saw. Parallel posts then count one after another within this
     # transaction (row lock on PostgreSQL, the write lock on SQLite), so a double or
     # parallel submit never exceeds the limit (one vote, three questions).
-    locked = session.execute(
-        update(Round).where(Round.id == rnd.id, Round.status == phases.LIVE, Round.phase_index == expected)
-        .values(version=Round.version + 1), execution_options={"synchronize_session": False}).rowcount
-    if locked != 1:
+    if not mark_changed(session, rnd, Round.status == phases.LIVE, Round.phase_index == expected):
         raise phases.PhaseConflict("phase changed")
-    session.expire(rnd)
     phase = phase_list(rnd)[expected]
     own = session.scalar(select(func.count(Contribution.id)).where(
         Contribution.round_id == rnd.id, Contribution.phase_index == expected,
@@ -143,7 +132,7 @@ def rate(session, acc: Access, item_id: int, rating: str | None) -> None:
     if item.kind != "question":
         raise phases.NotAllowed("only questions are rated")
     item.rating = rating
-    _bump(session, acc.round)
+    mark_changed(session, acc.round)
 
 
 def mark_helpful(session, acc: Access, item_id: int, helpful: bool) -> None:
@@ -153,14 +142,14 @@ def mark_helpful(session, acc: Access, item_id: int, helpful: bool) -> None:
     if item.kind != "advice":
         raise phases.NotAllowed("only advice")
     item.helpful = helpful
-    _bump(session, acc.round)
+    mark_changed(session, acc.round)
 
 
 def hide(session, acc: Access, item_id: int, hidden: bool = True) -> None:
     """The facilitator removes an item that should not be there (for everyone)."""
     _facilitator(acc)
     _item(session, acc, item_id).hidden = hidden
-    _bump(session, acc.round)
+    mark_changed(session, acc.round)
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,21 @@ from app.extensions import db
 from app.models_base import UTCDateTime, utcnow
 
 
+# A team without its own settings: written here once, for the column defaults, the settings
+# page and the retention job alike.
+DEFAULT_RETENTION_DAYS = 7
+DEFAULT_PREVIEW_HOURS = 24
+
+
 class TeamSettings(db.Model):
     """Intervisie settings of one team (no row: the defaults)."""
 
     __tablename__ = "intervisie_team_settings"
 
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
-    case_retention_days: Mapped[int] = mapped_column(default=7)
+    case_retention_days: Mapped[int] = mapped_column(default=DEFAULT_RETENTION_DAYS)
     # How long before the round participants may read the prepared case.
-    case_preview_hours: Mapped[int] = mapped_column(default=24)
+    case_preview_hours: Mapped[int] = mapped_column(default=DEFAULT_PREVIEW_HOURS)
 
 
 class TeamTemplate(db.Model):

@@ -1,56 +1,58 @@
-"""What intervisie tells people through the notification layer, and its scheduled reminders."""
+"""What intervisie tells people through the notification layer, and its scheduled reminders.
+
+Texts are lazy (`_l`), dates too: `notify` renders them in each recipient's own language. URLs
+come from `app_url`, so the worker's reminders need no request.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import url_for
-from flask_babel import force_locale, format_datetime
-from flask_babel import gettext as _
+from flask_babel import LazyString, format_datetime
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Person
 from app.intervisie import phases
 from app.intervisie.models import Action, Participant, Round
 from app.notify import services as notify
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def _when(rnd: Round) -> str:
-    return format_datetime(rnd.starts_at, "EEE d MMM, HH:mm")
+from app.timezone import AMSTERDAM
+from app.urls import app_url
 
 
-def _texts(kind: str, rnd: Round) -> tuple[str, str, str]:
+def _when(rnd: Round, fmt: str = "EEE d MMM, HH:mm") -> LazyString:
+    """The round's date as the reader writes it ("di 3 dec" or "Tue 3 Dec"), rendered late."""
+    return LazyString(format_datetime, rnd.starts_at, fmt)
+
+
+def _texts(kind: str, rnd: Round) -> tuple[LazyString, LazyString, str]:
     """Title, body and the screen a tap opens."""
-    page = url_for("intervisie.round_page", round_id=rnd.id)
-    live = url_for("intervisie.live", round_id=rnd.id)
+    page = app_url("intervisie.round_page", round_id=rnd.id)
+    live = app_url("intervisie.live", round_id=rnd.id)
     when = _when(rnd)
     return {
-        "round_planned": (_("Intervisie op %(when)s", when=when), _("Je doet mee aan ‘%(title)s’. Kun je?", title=rnd.title), page),
-        "round_changed": (_("Intervisie gewijzigd"), _("‘%(title)s’ is nu op %(when)s.", title=rnd.title, when=when), page),
-        "round_cancelled": (_("Intervisie afgelast"), _("‘%(title)s’ op %(when)s gaat niet door.", title=rnd.title, when=when), page),
-        "round_reminder": (_("Intervisie om %(time)s", time=format_datetime(rnd.starts_at, "HH:mm")),
-                           _("‘%(title)s’ begint op %(when)s.", title=rnd.title, when=when), page),
-        "round_started": (_("De ronde is begonnen"), _("Tik om mee te doen aan ‘%(title)s’.", title=rnd.title), live),
+        "round_planned": (_l("Intervisie op %(when)s", when=when), _l("Je doet mee aan ‘%(title)s’. Kun je?", title=rnd.title), page),
+        "round_changed": (_l("Intervisie gewijzigd"), _l("‘%(title)s’ is nu op %(when)s.", title=rnd.title, when=when), page),
+        "round_cancelled": (_l("Intervisie afgelast"), _l("‘%(title)s’ op %(when)s gaat niet door.", title=rnd.title, when=when), page),
+        "round_reminder": (_l("Intervisie om %(time)s", time=_when(rnd, "HH:mm")),
+                           _l("‘%(title)s’ begint op %(when)s.", title=rnd.title, when=when), page),
+        "round_started": (_l("De ronde is begonnen"), _l("Tik om mee te doen aan ‘%(title)s’.", title=rnd.title), live),
     }[kind]
 
 
-def _recipients(session, rnd: Round) -> list[tuple[int, str | None]]:
-    return list(session.execute(select(Participant.person_id, Person.locale).join(Person)
+def _recipients(session, rnd: Round) -> list[int]:
+    return list(session.scalars(select(Participant.person_id)
                                 .where(Participant.round_id == rnd.id, Participant.rsvp.is_distinct_from("no"))))
 
 
 def announce(session, rnd: Round, kind: str, *, exclude: int | None = None, only_new: set | None = None,
              now: datetime | None = None, dedupe: str | None = None) -> int:
-    """Notify the round's participants (in their own language), in the caller's transaction."""
+    """Notify the round's participants (each in their own language), in the caller's transaction."""
     count = 0
     session.flush()
-    for person_id, locale in _recipients(session, rnd):
+    title, body, url = _texts(kind, rnd)
+    for person_id in _recipients(session, rnd):
         if person_id == exclude or (only_new is not None and kind == "round_planned" and person_id not in only_new):
             continue
-        with force_locale(locale or "nl"):
-            title, body, url = _texts(kind, rnd)
         notify.notify(session, person_id, kind, title=title, body=body, url=url, topic=f"round-{rnd.id}",
                       deadline=rnd.starts_at, now=now,
                       dedupe_key=f"{dedupe}:{person_id}" if dedupe else None)
@@ -61,16 +63,14 @@ def announce(session, rnd: Round, kind: str, *, exclude: int | None = None, only
 def tell_case_removed(session, rnd: Round, author_id: int) -> None:
     """The author of a case that was removed because someone else became presenter. Never the
     case itself in the message: a notification passes through push services."""
-    author = session.get(Person, author_id)
-    if author is None:
+    if session.get(Person, author_id) is None:
         return
     still_in = session.get(Participant, (rnd.id, author_id)) is not None
-    url = url_for("intervisie.round_page", round_id=rnd.id) if still_in else url_for("intervisie.index")
-    with force_locale(author.locale or "nl"):
-        title = _("Je casus is verwijderd")
-        body = _("Je bent niet meer de inbrenger van ‘%(title)s’ op %(when)s. Je voorbereide casus en hulpvraag "
-                 "zijn verwijderd; niemand anders kan ze lezen.", title=rnd.title, when=_when(rnd))
-    notify.notify(session, author_id, "case_removed", title=title, body=body, url=url, topic=f"round-{rnd.id}")
+    url = app_url("intervisie.round_page", round_id=rnd.id) if still_in else app_url("intervisie.index")
+    notify.notify(session, author_id, "case_removed", title=_l("Je casus is verwijderd"),
+                  body=_l("Je bent niet meer de inbrenger van ‘%(title)s’ op %(when)s. Je voorbereide casus en "
+                          "hulpvraag zijn verwijderd; niemand anders kan ze lezen.", title=rnd.title, when=_when(rnd)),
+                  url=url, topic=f"round-{rnd.id}")
 
 
 def send_reminders(session, now: datetime) -> None:
@@ -103,18 +103,6 @@ def send_open_actions(session, now: datetime) -> None:
 
 
 def _remind_action(session, rnd: Round, action: Action, now: datetime) -> None:
-    owner = session.get(Person, action.owner_id)
-    with force_locale(owner.locale or "nl"):
-        title = _("Je actie van de vorige ronde")
-        body = action.text
-    notify.notify(session, action.owner_id, "open_action", title=title, body=body,
-                  url=url_for("intervisie.round_page", round_id=rnd.id), now=now,
+    notify.notify(session, action.owner_id, "open_action", title=_l("Je actie van de vorige ronde"),
+                  body=action.text, url=app_url("intervisie.round_page", round_id=rnd.id), now=now,
                   dedupe_key=f"open-action:{action.id}:{rnd.id}")
-
-
-def in_request_context(app, job):
-    """Jobs run in the worker, outside any request: give url_for the public address."""
-    def run(session, now):
-        with app.test_request_context(base_url=app.config["APP_URL"]):
-            job(session, now)
-    return run

@@ -6,23 +6,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app import live
 
 from app.accounts import services as accounts
 from app.accounts.models import Membership, Person, Team
 from app.intervisie import methods, phases
 from app.intervisie.models import (
-    Action, CaseText, Contribution, Participant, PlanSubmission, Reflection, Round, Series, TeamSettings,
-    TeamTemplate,
+    DEFAULT_PREVIEW_HOURS, DEFAULT_RETENTION_DAYS, Action, CaseText, Contribution, Participant, PlanSubmission,
+    Reflection, Round, Series, TeamSettings, TeamTemplate,
 )
 from app.models_base import utcnow
+from app.timezone import AMSTERDAM
 
 NORM_MIN, NORM_MAX = 4, 8  # the usual size of an intervision group
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Rounds are planned at most this far ahead (repeats included): far enough for any real
 # schedule, and far from the year 9999 where adding a round's minutes no longer fits a date.
 PLAN_HORIZON = timedelta(days=730)
@@ -45,6 +47,32 @@ def insert_if_missing(session, model, **values) -> bool:
     key = model.__table__.primary_key.columns.values()[0]
     # RETURNING, not rowcount: psycopg reports no row count for this statement.
     return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).first() is not None
+
+
+def channel(round_id: int) -> str:
+    """The live channel of a round: what its phones' streams listen to."""
+    return f"round:{round_id}"
+
+
+def mark_changed(session, rnd: Round, *guard, **values) -> bool:
+    """Bump the round's version (setting `values` too) in one UPDATE, only where every `guard`
+    condition holds; False when it does not (somebody changed the round meanwhile).
+
+    The new version is published to the round's phones when this transaction commits, and
+    never when it rolls back (`app.live`). Every change a phone may show goes through here.
+    """
+    session.flush()  # pending ORM changes first: the UPDATE below must not overtake them
+    version = session.execute(
+        update(Round).where(Round.id == rnd.id, *guard).values(version=Round.version + 1, **values)
+        .returning(Round.version), execution_options={"synchronize_session": False}).scalar()
+    if version is None:
+        return False
+    if values:
+        session.expire(rnd)  # reload what the UPDATE wrote
+    else:
+        set_committed_value(rnd, "version", version)
+    live.changed(session, channel(rnd.id), str(version))
+    return True
 
 
 class PlanError(Exception):
@@ -111,8 +139,8 @@ def team_members(session, team_id: int) -> list[Person]:
 # Planning ----------------------------------------------------------------------------------------
 
 def settings(session, team_id: int) -> TeamSettings:
-    return session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id, case_retention_days=7,
-                                                              case_preview_hours=24)
+    return session.get(TeamSettings, team_id) or TeamSettings(
+        team_id=team_id, case_retention_days=DEFAULT_RETENTION_DAYS, case_preview_hours=DEFAULT_PREVIEW_HOURS)
 
 
 def save_settings(session, team_id: int, retention_days: int, preview_hours: int) -> TeamSettings:
@@ -222,8 +250,7 @@ def update_round(session, rnd: Round, plan: Plan) -> Change:
             existing[person_id].role = role
         else:
             rnd.participants.append(Participant(person_id=person_id, role=role))
-    rnd.version += 1
-    session.flush()
+    mark_changed(session, rnd)
     return Change(new_people=set(roles) - set(existing), case_removed_for=removed_for)
 
 
@@ -232,7 +259,7 @@ def cancel_round(session, rnd: Round) -> None:
     if rnd.status != phases.PLANNED or rnd.cancelled_at:
         raise PlanError("round", "not planned")
     rnd.cancelled_at = utcnow()
-    rnd.version += 1
+    mark_changed(session, rnd)
 
 
 def rsvp(session, rnd: Round, person_id: int, answer: str) -> None:
@@ -322,7 +349,7 @@ def save_case(session, rnd: Round, author_id: int, help_question: str, case_text
     case.author_id, case.help_question, case.case_text = author_id, help_question, case_text
     case.updated_at = utcnow()
     session.add(case)
-    rnd.version += 1
+    mark_changed(session, rnd)
     return case
 
 
@@ -334,7 +361,7 @@ def purge_cases(session, now: datetime) -> int:
     """
     done = 0
     due = session.execute(
-        select(Round, func.coalesce(TeamSettings.case_retention_days, 7))
+        select(Round, func.coalesce(TeamSettings.case_retention_days, DEFAULT_RETENTION_DAYS))
         .outerjoin(TeamSettings, TeamSettings.team_id == Round.team_id)
         .where(Round.case_deleted_at.is_(None), Round.starts_at < now)).all()
     for rnd, days in due:
@@ -343,6 +370,7 @@ def purge_cases(session, now: datetime) -> int:
             session.execute(delete(CaseText).where(CaseText.round_id == rnd.id))
             session.execute(delete(Contribution).where(Contribution.round_id == rnd.id))
             rnd.case_deleted_at = now
+            mark_changed(session, rnd)  # open pages drop the case at once
             done += 1
     return done
 
@@ -456,7 +484,3 @@ def purge_submissions(session, now: datetime) -> int:
     """A resent form is a matter of seconds; a day later its id has no use."""
     return session.execute(delete(PlanSubmission).where(PlanSubmission.created_at < now - timedelta(days=1))).rowcount
 
-
-def bump(session, round_id: int) -> None:
-    session.execute(update(Round).where(Round.id == round_id).values(version=Round.version + 1),
-                    execution_options={"synchronize_session": False})

@@ -11,8 +11,8 @@ from flask import (
 )
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import BadRequest, Conflict
 
 from app import access, recognisable
@@ -26,17 +26,14 @@ from app.accounts.models import Team
 from app.intervisie.models import Round
 from app.intervisie.notifications import announce, tell_case_removed
 from app.models_base import utcnow
+from app.rendering import page_or_block, wants_block
+from app.timezone import AMSTERDAM
 from app.web import reload_user
 
 bp = Blueprint("intervisie", __name__, url_prefix="/intervisie")
 # A plan that no longer applies: a round that started or was cancelled meanwhile is 409, any
 # other refusal (an RSVP that is no answer) 400. Forms that show the message catch it themselves.
 access.answer_with(bp, services.PlanError, lambda exc: Conflict() if exc.field == "round" else BadRequest())
-
-
-def publish(rnd: Round) -> None:
-    """After the commit: tell every phone of this round that there is something new to fetch."""
-    current_app.extensions["live"].publish(f"round:{rnd.id}", str(rnd.version))
 
 
 # Overview for everyone ----------------------------------------------------------------------------
@@ -60,20 +57,21 @@ def fill_choices(form: PlanForm, team_id: int) -> None:
     form.presenter.choices = [(0, _("De groep kiest aan het begin"))] + [(p.id, p.name) for p in members]
 
 
+# Lazy, so pybabel extracts them and each is translated when shown.
 PLAN_MESSAGES = {
-    "past": ("date", "Kies een moment in de toekomst."),
-    "too far": ("date", "Kies een datum binnen twee jaar."),
-    "repeats too far": ("repeat_count", "De laatste herhaling valt dan over meer dan twee jaar. Kies minder keer."),
-    "not in team": ("participants", "Kies deelnemers uit dit team."),
-    "presenter is facilitator": ("presenter", "De inbrenger kan niet ook gespreksleider zijn."),
-    "minutes": ("method", "Elke fase duurt 1 tot 180 minuten."),
-    "unknown method": ("method", "Kies een methode."),
+    "past": ("date", _l("Kies een moment in de toekomst.")),
+    "too far": ("date", _l("Kies een datum binnen twee jaar.")),
+    "repeats too far": ("repeat_count", _l("De laatste herhaling valt dan over meer dan twee jaar. Kies minder keer.")),
+    "not in team": ("participants", _l("Kies deelnemers uit dit team.")),
+    "presenter is facilitator": ("presenter", _l("De inbrenger kan niet ook gespreksleider zijn.")),
+    "minutes": ("method", _l("Elke fase duurt 1 tot 180 minuten.")),
+    "unknown method": ("method", _l("Kies een methode.")),
 }
+PLAN_MESSAGE_OTHER = ("title", _l("Dit klopt nog niet."))
 
 
 def plan_from_form(form: PlanForm) -> services.Plan:
-    from zoneinfo import ZoneInfo
-    starts = datetime.combine(form.date.data, form.time.data, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    starts = datetime.combine(form.date.data, form.time.data, tzinfo=AMSTERDAM)
     method = methods.get(form.method.data)
     minutes = [request.form.get(f"minutes_{i}", type=int) or m for i, m in enumerate(method.default_minutes())]
     participants = sorted(set(form.participants.data or []))
@@ -85,8 +83,8 @@ def plan_from_form(form: PlanForm) -> services.Plan:
 
 
 def apply_plan_error(form: PlanForm, exc: services.PlanError) -> None:
-    field, message = PLAN_MESSAGES.get(exc.message, ("title", "Dit klopt nog niet."))
-    getattr(form, field).errors = list(getattr(form, field).errors or []) + [_(message)]
+    field, message = PLAN_MESSAGES.get(exc.message, PLAN_MESSAGE_OTHER)
+    getattr(form, field).errors = list(getattr(form, field).errors or []) + [str(message)]
 
 
 def render_plan(team, form, rnd=None, warnings=(), status=200, minutes=None):
@@ -153,8 +151,7 @@ def edit(round_id):
     form = PlanForm(obj=None)
     fill_choices(form, team.id)
     if request.method == "GET":
-        from zoneinfo import ZoneInfo
-        local = rnd.starts_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+        local = rnd.starts_at.astimezone(AMSTERDAM)
         form.title.data, form.date.data, form.time.data = rnd.title, local.date(), local.time().replace(second=0)
         form.place.data, form.video_url.data, form.method.data = rnd.place, rnd.video_url, rnd.method_key
         form.participants.data = [p.person_id for p in rnd.participants]
@@ -174,7 +171,6 @@ def edit(round_id):
     if change.case_removed_for and change.case_removed_for != current_user.id:
         tell_case_removed(db.session, rnd, change.case_removed_for)
     db.session.commit()
-    publish(rnd)
     flash(_("Wijziging opgeslagen."), "success")
     return redirect(url_for(".round_page", round_id=rnd.id))
 
@@ -186,7 +182,6 @@ def cancel(round_id):
     services.cancel_round(db.session, acc.round)
     announce(db.session, acc.round, "round_cancelled", exclude=current_user.id)
     db.session.commit()
-    publish(acc.round)
     flash(_("De ronde is afgelast. De deelnemers krijgen bericht."), "info")
     return redirect(url_for(".index"))
 
@@ -218,9 +213,9 @@ def answer(round_id):
     acc = access.loaded()
     services.rsvp(db.session, acc.round, current_user.id, request.form.get("antwoord", ""))
     db.session.commit()
-    if request.headers.get("HX-Request"):
-        return render_block("intervisie/round.html", "rsvp", acc=services.access(db.session, current_user, round_id),
-                            rnd=acc.round)
+    if wants_block():
+        return page_or_block("intervisie/round.html", "rsvp", acc=services.access(db.session, current_user, round_id),
+                             rnd=acc.round)
     return redirect(url_for(".round_page", round_id=round_id))
 
 
@@ -239,7 +234,6 @@ def case(round_id):
         if not findings or form.accept_risk.data:
             services.save_case(db.session, acc.round, current_user.id, form.help_question.data, form.case_text.data)
             db.session.commit()
-            publish(acc.round)
             flash(_("Je casus is bewaard."), "success")
             return redirect(url_for(".round_page", round_id=round_id))
     status = 422 if form.errors or findings else 200
@@ -249,19 +243,17 @@ def case(round_id):
 
 # The live round ----------------------------------------------------------------------------------
 
-def render_live(acc: services.Access, *, fragment: bool = False, status: int = 200, error: str | None = None):
+def render_live(acc: services.Access, *, status: int = 200, error: str | None = None):
+    """The live page, or to htmx its changing part (the `state` block)."""
     now = utcnow()
     lv = live_round.view(db.session, acc, now)
     choosing = lv.is_facilitator and lv.status == phases.PLANNED
-    context = dict(acc=acc, rnd=acc.round, lv=lv, error=error,
+    context = dict(acc=acc, rnd=acc.round, lv=lv, error=error, ratings=live_round.RATING_LABELS,
                    actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
                    case=services.visible_case(db.session, acc, now),
                    start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
                    participants=[p for p in acc.round.participants if p.role != phases.FACILITATOR] if choosing else [])
-    if fragment:
-        response = Response(render_block("intervisie/live.html", "state", **context), status)
-    else:
-        response = Response(render_template("intervisie/live.html", **context), status)
+    response = page_or_block("intervisie/live.html", "state", status=status, **context)
     response.headers["X-Round-Version"] = str(lv.version)
     return response
 
@@ -282,7 +274,7 @@ def live_state(round_id):
     acc = access.loaded()
     if request.args.get("v") == str(acc.round.version) and request.headers.get("X-Poll"):
         return Response(status=304)
-    return render_live(acc, fragment=True)
+    return render_live(acc)
 
 
 @bp.get("/rondes/<int:round_id>/live/stream")
@@ -301,7 +293,7 @@ def live_stream(round_id):
         current_user.id, per_person=config["LIVE_STREAMS_PER_PERSON"], per_process=config["LIVE_STREAMS_PER_PROCESS"])
     if slot is None:
         return streams_busy(heartbeat)
-    channel = f"round:{round_id}"
+    channel = services.channel(round_id)
     version = acc.round.version
     person_id = current_user.id
     broker = current_app.extensions["live"]
@@ -364,8 +356,7 @@ def live_action(round_id, operation):
     status = 200
     try:
         operation(acc)
-        db.session.commit()
-        publish(acc.round)
+        db.session.commit()  # publishes the round's new version to its phones (app.live)
     except phases.PhaseConflict:
         db.session.rollback()
         error, status = _("De ronde was al verder. Je ziet nu de actuele fase."), 409
@@ -380,8 +371,8 @@ def live_action(round_id, operation):
         error, status = _("Dat klopt niet helemaal. Probeer het opnieuw."), 400
     if error:
         acc = load_round(round_id, "participant")  # the round as it is now, after the rollback
-    if request.headers.get("HX-Request"):
-        return render_live(acc, fragment=True, status=status, error=error)
+    if wants_block():
+        return render_live(acc, status=status, error=error)
     if error:
         flash(error, "error")
     return redirect(url_for(".live", round_id=round_id))
@@ -443,8 +434,8 @@ def live_post(round_id):
     text = (request.form.get("tekst") or "").strip()
     if not text:
         acc = access.loaded()
-        if request.headers.get("HX-Request"):
-            return render_live(acc, fragment=True, status=422, error=_("Typ eerst je vraag of advies."))
+        if wants_block():
+            return render_live(acc, status=422, error=_("Typ eerst je vraag of advies."))
         return redirect(url_for(".live", round_id=round_id))
     return live_action(round_id, lambda acc: live_round.post(db.session, acc, text, expected(), utcnow()))
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from app.timezone import AMSTERDAM
+
 
 # The longest possible quiet stretch (Friday evening to Monday morning) is under three days;
 # eight days of boundaries is a generous bound that also covers odd settings.

@@ -10,8 +10,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import delete, func, or_, select, update
 
+from app.accounts.models import Person
 from app.notify import kinds, quiet
 from app.notify.push import endpoint_allowed
 from app.notify.models import Notification, NotificationPreference, PushDelivery, PushSubscription
@@ -54,10 +56,24 @@ def quiet_hours_of(pref: NotificationPreference) -> quiet.QuietHours:
 
 # Writing notifications -------------------------------------------------------------------------
 
-def notify(session, person_id: int, kind_key: str, *, title: str, body: str, url: str,
+DEFAULT_LOCALE = "nl"
+
+
+def in_language(text, locale: str | None) -> str:
+    """A text in the recipient's language. A lazy string (flask_babel's `lazy_gettext`, whose
+    parameters may be lazy too, e.g. a date) is rendered under that locale here; a plain string
+    is taken as it is (a title without words to translate, or user-written text)."""
+    with force_locale(locale or DEFAULT_LOCALE):
+        return str(text)
+
+
+def notify(session, person_id: int, kind_key: str, *, title, body, url: str,
            topic: str | None = None, deadline: datetime | None = None, dedupe_key: str | None = None,
            now: datetime | None = None) -> Notification | None:
     """Add an inbox item and its pushes to every device, in the caller's transaction.
+
+    `title` and `body` are rendered in the recipient's own language (their profile setting,
+    else Dutch), never the sender's: pass lazy strings (`lazy_gettext`), not `gettext` output.
 
     Pushes wait for the end of the person's quiet hours unless the kind ignores them or the
     thing it announces (`deadline`) starts before they end. With a `dedupe_key` that exists
@@ -67,6 +83,8 @@ def notify(session, person_id: int, kind_key: str, *, title: str, body: str, url
     now = now or utcnow()
     if dedupe_key and session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
         return None
+    locale = session.scalar(select(Person.locale).where(Person.id == person_id))
+    title, body = in_language(title, locale), in_language(body, locale)
     notification = Notification(person_id=person_id, kind=kind.key, title=title[:120], body=body[:400],
                                 url=url, topic=topic, dedupe_key=dedupe_key, created_at=now,
                                 expires_at=now + kind.ttl)

@@ -79,7 +79,7 @@ def settings():
 
 @bp.post("/meldingen/test")
 @access.signed_in
-@limiter.limit("6 per minute")
+@limiter.limit(lambda: current_app.config["RATELIMIT_TEST_PUSH"])
 def send_test():
     services.notify(db.session, current_user.id, "test", title=_("Testmelding van Leerkring"),
                     body=_("Zie je dit? Dan komen meldingen op dit apparaat aan."),
@@ -96,7 +96,7 @@ def send_test():
 
 @bp.post("/push/subscriptions")
 @access.signed_in
-@limiter.limit("30 per minute")
+@limiter.limit(lambda: current_app.config["RATELIMIT_PUSH_SUBSCRIBE"])
 def subscribe():
     allowed = push.allowed_origins(current_app.config.get("PUSH_ENDPOINT_ALLOWLIST"))
     try:

@@ -1,5 +1,8 @@
 // Leerkring's page script: CSRF for htmx, the service worker, and small helpers. No inline
 // script anywhere (the Content-Security-Policy forbids it), so behaviour hangs on data- attributes.
+//
+// The helpers every other script needs live here once, as window.Leerkring: base.html loads this
+// file (deferred) before any page's own script, and deferred scripts run in document order.
 (() => {
   "use strict";
 
@@ -11,6 +14,20 @@
   // ...and then names its own events with that character too: "htmx-after-swap", not
   // "htmx:after:swap". Listen under the name htmx really dispatches.
   const htmxEvent = (name) => name.replace(/:/g, window.htmx?.config.metaCharacter || ":");
+
+  // iPhone and iPad (an iPad says "MacIntel" but has touch): push needs the home-screen app there.
+  const isIOS = () => /iphone|ipad|ipod/i.test(navigator.userAgent) ||
+    (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+  const isStandalone = () => Boolean(navigator.standalone || matchMedia("(display-mode: standalone)").matches);
+
+  // fetch() with the CSRF header and a JSON body, for the scripts that talk JSON (passkeys, push).
+  const sendJSON = (url, method, body, signal) => fetch(url, {
+    method, signal, credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify(body ?? {}),
+  });
+
+  window.Leerkring = Object.freeze({ csrfToken, htmxEvent, isIOS, isStandalone, sendJSON });
 
   // htmx 4 does not inherit hx-headers implicitly; adding the token here covers every request.
   document.addEventListener(htmxEvent("htmx:config:request"), (event) => {
@@ -58,10 +75,7 @@
   const iosHint = () => {
     const hint = document.getElementById("ios-install-hint");
     if (!hint) return;
-    const ios = /iphone|ipad|ipod/i.test(navigator.userAgent) ||
-      (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
-    const standalone = navigator.standalone || matchMedia("(display-mode: standalone)").matches;
-    if (ios && !standalone && !localStorage.getItem("ios-hint-dismissed")) hint.hidden = false;
+    if (isIOS() && !isStandalone() && !localStorage.getItem("ios-hint-dismissed")) hint.hidden = false;
     document.getElementById("ios-install-dismiss")?.addEventListener("click", () => {
       localStorage.setItem("ios-hint-dismissed", "1");
       hint.hidden = true;

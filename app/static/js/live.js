@@ -26,7 +26,7 @@
   };
 
   // app.js sets htmx's metaCharacter to "-", which renames htmx's events (htmx-after-swap).
-  const htmxEvent = (name) => name.replace(/:/g, window.htmx?.config.metaCharacter || ":");
+  const { htmxEvent } = window.Leerkring;
   document.addEventListener(htmxEvent("htmx:after:swap"), () => { readSkew(); tick(); });
   document.addEventListener(htmxEvent("htmx:after:request"), (event) => {
     const form = event.target.closest?.("form[data-composer]");

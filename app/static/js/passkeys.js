@@ -3,18 +3,12 @@
 (() => {
   "use strict";
 
-  const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content;
+  const { sendJSON } = window.Leerkring;  // app.js
   const supported = () => window.PublicKeyCredential &&
     typeof PublicKeyCredential.parseCreationOptionsFromJSON === "function";
 
   const postJSON = async (url, body, signal) => {
-    const response = await fetch(url, {
-      method: "POST",
-      signal,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(body ?? {}),
-    });
+    const response = await sendJSON(url, "POST", body, signal);
     let data = {};
     try { data = await response.json(); } catch { /* an error page, not JSON */ }
     return { ok: response.ok, data };

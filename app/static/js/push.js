@@ -3,16 +3,7 @@
 (() => {
   "use strict";
 
-  const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content;
-  const send = (url, method, body) => fetch(url, {
-    method, credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify(body),
-  });
-
-  const isIOS = () => /iphone|ipad|ipod/i.test(navigator.userAgent) ||
-    (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
-  const standalone = () => navigator.standalone || matchMedia("(display-mode: standalone)").matches;
+  const { isIOS, isStandalone, sendJSON: send } = window.Leerkring;  // app.js
 
   const setup = async (root) => {
     const show = (selector, on = true) => { const el = root.querySelector(selector); if (el) el.hidden = !on; };
@@ -21,7 +12,7 @@
     const enable = root.querySelector("[data-push-enable]");
     const disable = root.querySelector("[data-push-disable]");
 
-    if (isIOS() && !standalone()) { show("[data-push-ios]"); return; }
+    if (isIOS() && !isStandalone()) { show("[data-push-ios]"); return; }
     if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
       show("[data-push-unsupported]");
       return;
