@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts.models import Person
-from app.intervisie import phases
+from app.intervisie import phases, services
 from app.intervisie.models import Action, Participant, Round
 from app.notify import services as notify
 
@@ -64,7 +64,7 @@ def tell_case_removed(session, rnd: Round, author_id: int) -> None:
     author = session.get(Person, author_id)
     if author is None:
         return
-    still_in = session.get(Participant, (rnd.id, author_id)) is not None
+    still_in = services.participant(session, rnd.id, author_id) is not None
     url = url_for("intervisie.round_page", round_id=rnd.id) if still_in else url_for("intervisie.index")
     with force_locale(author.locale or "nl"):
         title = _("Je casus is verwijderd")

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.accounts.models import Membership, Person, Role, Team
 from app.intervisie import methods, phases
 from app.intervisie.models import (
-    Action, CaseText, Contribution, Participant, PlanSubmission, Reflection, Round, Series, TeamSettings,
+    DEFAULT_CASE_PREVIEW_HOURS, DEFAULT_CASE_RETENTION_DAYS, Action, CaseText, Contribution, Participant, PlanSubmission, Reflection, Round, Series, TeamSettings,
     TeamTemplate,
 )
 from app.models_base import utcnow
@@ -82,8 +82,11 @@ def is_lead(session, person: Person, team_id: int) -> bool:
     return m is not None and m.role == Role.LEAD
 
 
-def participant(session, round_id: int, person_id: int) -> Participant | None:
-    return session.get(Participant, (round_id, person_id))
+def participant(session, round_id: int, person_id: int | None) -> Participant | None:
+    if not valid_id(person_id):
+        return None
+    return session.scalar(select(Participant).where(Participant.round_id == round_id,
+                                                    Participant.person_id == person_id))
 
 
 @dataclass(frozen=True)
@@ -117,8 +120,8 @@ def team_members(session, team_id: int) -> list[Person]:
 # Planning ----------------------------------------------------------------------------------------
 
 def settings(session, team_id: int) -> TeamSettings:
-    return session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id, case_retention_days=7,
-                                                              case_preview_hours=24)
+    return session.get(TeamSettings, team_id) or TeamSettings(
+        team_id=team_id, case_retention_days=DEFAULT_CASE_RETENTION_DAYS, case_preview_hours=DEFAULT_CASE_PREVIEW_HOURS)
 
 
 def save_settings(session, team_id: int, retention_days: int, preview_hours: int) -> TeamSettings:
@@ -339,7 +342,7 @@ def purge_cases(session, now: datetime) -> int:
     """
     done = 0
     due = session.execute(
-        select(Round, func.coalesce(TeamSettings.case_retention_days, 7))
+        select(Round, func.coalesce(TeamSettings.case_retention_days, DEFAULT_CASE_RETENTION_DAYS))
         .outerjoin(TeamSettings, TeamSettings.team_id == Round.team_id)
         .where(Round.case_deleted_at.is_(None), Round.starts_at < now)).all()
     for rnd, days in due:
@@ -426,7 +429,7 @@ def overview(session, team_id: int, now: datetime) -> Overview:
         if rnd.starts_at <= now:
             used[rnd.method_key] = used.get(rnd.method_key, 0) + 1
             for p in rnd.participants:
-                counts = attendance.setdefault(p.person.name, [0, 0])
+                counts = attendance.setdefault(p.name, [0, 0])
                 counts[0] += 1
                 counts[1] += p.rsvp == "yes"
     return Overview(
