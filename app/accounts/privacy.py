@@ -95,6 +95,7 @@ def sections(data: dict, parts) -> list[Section]:
 # Accounts' own share of the export -----------------------------------------------------------------
 
 ACCOUNT_LABELS = {"is_admin": _l("Beheerder van de organisatie")}
+ROLES = {"member": _l("Teamlid"), "lead": _l("Teamleider")}
 
 
 def export_account(_session, person: Person) -> dict:
@@ -107,7 +108,8 @@ def export_account(_session, person: Person) -> dict:
         "locale": person.locale,
         "experience_years": person.experience_years,
         "created_at": person.created_at,
-        "teams": [{"team": m.team.name, "role": m.role, "joined_at": m.joined_at} for m in person.memberships],
+        "teams": [{"team": m.team.name, "role": str(ROLES.get(m.role, m.role)), "joined_at": m.joined_at}
+                  for m in person.memberships],
         "passkeys": [{"label": p.label, "created_at": p.created_at, "last_used_at": p.last_used_at}
                      for p in person.passkeys],
     }
@@ -227,7 +229,7 @@ RETENTION = (
               lambda config: _("Een apparaat dat %(days)s niet gebruikt is, wordt uitgelogd en vergeten.",
                                days=_days(config["SESSION_IDLE_DAYS"])), order=11),
     Retention("links", _l("Uitnodigingen en herstellinks (met het e-mailadres van de uitgenodigde)"),
-              _l("Teamleiders en beheerders die ze maakten."),
+              _l("De teamleiders van het team en de beheerders van de organisatie."),
               lambda config: _("Een uitnodiging werkt %(invite)s, een herstellink %(hours)d uur; %(days)s na "
                                "gebruik of verlopen worden ze verwijderd.", invite=_days(config["INVITE_DAYS"]),
                                hours=config["RECOVERY_HOURS"], days=_days(config["RETENTION_LINK_DAYS"])),
