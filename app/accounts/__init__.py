@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
                                          privacy.ACCOUNT_LABELS))
     registry.add_export(hooks.ExportPart("sessions", _l("Ingelogde apparaten"), privacy.export_sessions))
     registry.add_export(hooks.ExportPart("security", _l("Beveiligingslogboek over je account"),
-                                         privacy.export_audit))
+                                         privacy.export_audit, privacy.AUDIT_LABELS))
     # Accounts' share of deletion; the person row itself goes last, in privacy.delete_person.
     registry.add_eraser(hooks.Eraser("accounts", privacy.erase_account))
     registry.add_job(hooks.Job("accounts-retention", privacy.retention_job(app.config),

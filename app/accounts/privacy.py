@@ -95,6 +95,9 @@ def sections(data: dict, parts) -> list[Section]:
 # Accounts' own share of the export -----------------------------------------------------------------
 
 ACCOUNT_LABELS = {"is_admin": _l("Beheerder van de organisatie")}
+# The small facts an audit event may carry (audit.record_event's detail).
+AUDIT_LABELS = {"format": _l("Formaat"), "team_id": _l("Teamnummer"), "admin": _l("Beheerder"),
+                "device": _l("Apparaat"), "passkey": _l("Passkey"), "count": _l("Aantal"), "reason": _l("Reden")}
 ROLES = {"member": _l("Teamlid"), "lead": _l("Teamleider")}
 
 

@@ -106,7 +106,7 @@ EXPORTS = (
                {"help_question": _l("Hulpvraag"), "case_text": _l("Casus")}),
     ExportPart("intervisie_reflections", _l("Je reflecties en leerpunten"), export_reflections,
                {"takeaway": _l("Wat neem je mee"), "learning_point": _l("Leerpunt"), "score": _l("Cijfer"),
-                "comment": _l("Toelichting")}),
+                "comment": _l("Toelichting bij je evaluatie")}),
     ExportPart("intervisie_actions", _l("Je acties"), export_actions),
     ExportPart("intervisie_calendar", _l("Je agendalink"), export_calendar),
 )
@@ -164,8 +164,7 @@ RETENTION = (
               lambda _config: _("%(days)s na de ronde verwijderd (standaard; een team kiest zelf 1 tot 30 dagen).",
                                 days=_days(DEFAULT_CASE_RETENTION_DAYS)), order=21),
     Retention("reflections", _l("Je leerpunt, je evaluatie van de ronde en (als inbrenger) wat je meeneemt"),
-              _l("Je leerpunt alleen jij. Teamleiders zien aantallen, nooit de inhoud."),
-              lambda _config: _("Tot je het zelf verwijdert of je account verwijdert."), order=22),
+              _l("Alleen jij."), lambda _config: _("Tot je je account verwijdert."), order=22),
     Retention("actions", _l("Je acties na een ronde"),
               _l("Jij, en in de volgende ronde de deelnemers die ook in jouw ronde zaten."),
               lambda _config: _("Tot je je account verwijdert."), order=23),

@@ -15,8 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.accounts.models import Membership, Person, Role, Team
 from app.intervisie import methods, phases
 from app.intervisie.models import (
-    DEFAULT_CASE_PREVIEW_HOURS, DEFAULT_CASE_RETENTION_DAYS, Action, CaseText, Contribution, Participant, PlanSubmission, Reflection, Round, Series, TeamSettings,
-    TeamTemplate,
+    DEFAULT_CASE_PREVIEW_HOURS, DEFAULT_CASE_RETENTION_DAYS, Action, CaseText, Contribution, Participant,
+    PlanSubmission, Reflection, Round, Series, TeamSettings, TeamTemplate,
 )
 from app.models_base import utcnow
 

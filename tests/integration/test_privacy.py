@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from app.accounts.models import (
 )
 from app.extensions import db
 from app.intervisie.models import (
-    Action, CalendarFeed, CaseText, Contribution, Participant, PlanSubmission, Reflection, Round, TeamSettings,
+    Action, CalendarFeed, CaseText, Participant, PlanSubmission, Reflection, Round, TeamSettings,
 )
 from app.notify.models import Notification, PushDelivery, PushSubscription
 from conftest import csrf_token
@@ -226,6 +226,10 @@ def test_the_last_admin_cannot_leave_an_organisation_without_one(app, make_team,
     assert client.post("/profile/delete", data={"csrf_token": csrf_token(client, "/profile")}).status_code == 302
     with app.app_context():
         assert db.session.get(Person, admin.id) is None and db.session.get(Person, second.id) is not None
+    # The organisation's log says an account was deleted, and whose it was nowhere.
+    log = login(second, on=app.test_client()).get("/admin/audit-log")
+    assert log.status_code == 200 and "Account verwijderd" in log.get_data(as_text=True)
+    assert "Anne Admin" not in log.get_data(as_text=True)
 
 
 def test_the_only_person_of_an_organisation_takes_it_along(app, make_team, make_person, login):
