@@ -75,6 +75,18 @@ def load(instance_path: str) -> dict:
         # every few minutes (no write per request).
         "SESSION_IDLE_DAYS": int(os.environ.get("SESSION_IDLE_DAYS", "14")),
         "SESSION_TOUCH_MINUTES": 5,
+        # Retention: the clean-up jobs and the privacy page (/privacy) both read these, nowhere
+        # else holds a period. Case texts follow each team's own setting (intervisie).
+        "RETENTION_INTERVAL_HOURS": int(os.environ.get("RETENTION_INTERVAL_HOURS", "24")),
+        # Used or expired invite, setup and recovery links: kept this long for questions
+        # ("who invited whom"), then removed with the invitee's e-mail address in them.
+        "RETENTION_LINK_DAYS": int(os.environ.get("RETENTION_LINK_DAYS", "30")),
+        "RETENTION_NOTIFICATION_DAYS": int(os.environ.get("RETENTION_NOTIFICATION_DAYS", "90")),
+        # A push device with failed pushes and no successful one for this long is forgotten.
+        "RETENTION_PUSH_DEAD_DAYS": int(os.environ.get("RETENTION_PUSH_DEAD_DAYS", "60")),
+        # Security events: a year covers the time in which a misused account is usually noticed
+        # and looked into; older sign-in history serves no purpose and is about people's habits.
+        "RETENTION_AUDIT_DAYS": int(os.environ.get("RETENTION_AUDIT_DAYS", "365")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production or app_url.startswith("https://"),

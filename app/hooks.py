@@ -3,7 +3,8 @@
 Every feature package (accounts, notify, intervisie, and the ones after them) fills this one
 registry from its own `init_app`: what it adds to the bottom navigation, the notifications it
 sends, its scheduled jobs, its cards on Vandaag, its share of a person's data export and of
-account deletion, and its share of the demo data. The shell (`app/__init__.py`, `app/web.py`), accounts and notify read the
+account deletion, its lines on the privacy page (what it keeps and how long), and its share of
+the demo data. The shell (`app/__init__.py`, `app/web.py`), accounts and notify read the
 registry and import no feature, so adding a feature means adding a package that registers itself.
 
 The registry lives on the app (`app.extensions["hooks"]`), not in module globals: every app the
@@ -68,11 +69,19 @@ class TodayCard:
 
 @dataclass(frozen=True)
 class ExportPart:
-    """A feature's share of "download my data": `collect(session, person)` returns plain JSON data."""
+    """A feature's share of "Mijn gegevens" (the JSON download and the readable page).
+
+    `collect(session, person)` returns plain data: dicts, lists, str, int, float, bool, None and
+    datetimes (written as ISO 8601 in the JSON). Only what is about this person or written by
+    them, never another person's private writing. `labels` (optional) names the keys of the
+    data for the readable page, translated (`{"created_at": _l("Gemaakt")}`); common keys have
+    labels already (app/accounts/privacy.py).
+    """
 
     key: str
     title: object
     collect: Callable[[Any, Any], Any]
+    labels: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,21 @@ class ProfileLink:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """A line of the privacy page: what a feature keeps, who sees it and for how long.
+
+    `period(config)` returns the translated "how long", read from the same setting the
+    feature's own clean-up job uses, so the page cannot drift from what the code does.
+    """
+
+    key: str
+    what: object
+    who: object
+    period: Callable[[Any], str]
+    order: int = 50
+
+
+@dataclass(frozen=True)
 class DemoPart:
     """A feature's share of `flask demo`: `fill(session, teams, people, now)` adds fictional data
     for the demo organisation's teams and people (dicts by name)."""
@@ -110,6 +134,7 @@ class Hooks:
     cards: list[TodayCard] = field(default_factory=list)
     exports: list[ExportPart] = field(default_factory=list)
     erasers: list[Eraser] = field(default_factory=list)
+    retention: list[Retention] = field(default_factory=list)
     demos: list[DemoPart] = field(default_factory=list)
     profile_links: list[ProfileLink] = field(default_factory=list)
     # Answers one feature offers another without either importing the other, by name. Known:
@@ -142,6 +167,10 @@ class Hooks:
     def add_profile_link(self, link: ProfileLink) -> None:
         self.profile_links.append(link)
         self.profile_links.sort(key=lambda link: link.order)
+
+    def add_retention(self, rule: Retention) -> None:
+        self.retention.append(rule)
+        self.retention.sort(key=lambda r: r.order)
 
     def add_demo(self, part: DemoPart) -> None:
         self.demos.append(part)

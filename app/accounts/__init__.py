@@ -26,7 +26,7 @@ def teams_card(session, person, _now) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from app.accounts import services, views
+    from app.accounts import privacy, views
 
     app.register_blueprint(views.bp)
     registry = hooks.of(app)
@@ -34,4 +34,14 @@ def init_app(app: Flask) -> None:
     registry.add_kind(INVITE_ACCEPTED)
     registry.add_kind(SECURITY)
     registry.add_card(hooks.TodayCard("teams", "accounts/_today_teams.html", teams_card, order=80))
-    registry.add_export(hooks.ExportPart("account", _l("Je account"), services.export_account))
+    registry.add_export(hooks.ExportPart("account", _l("Je account"), privacy.export_account,
+                                         privacy.ACCOUNT_LABELS))
+    registry.add_export(hooks.ExportPart("sessions", _l("Ingelogde apparaten"), privacy.export_sessions))
+    registry.add_export(hooks.ExportPart("security", _l("Beveiligingslogboek over je account"),
+                                         privacy.export_audit, privacy.AUDIT_LABELS))
+    # Accounts' share of deletion; the person row itself goes last, in privacy.delete_person.
+    registry.add_eraser(hooks.Eraser("accounts", privacy.erase_account))
+    registry.add_job(hooks.Job("accounts-retention", privacy.retention_job(app.config),
+                               interval=timedelta(hours=app.config["RETENTION_INTERVAL_HOURS"])))
+    for rule in privacy.RETENTION:
+        registry.add_retention(rule)

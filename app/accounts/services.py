@@ -284,34 +284,3 @@ def pending_invites(session, team: Team) -> list[AccessLink]:
 
 def find_team_by_name(session, name: str) -> Team | None:
     return session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
-
-
-def export_person(session, person: Person, parts) -> dict:
-    """Everything stored about a person: each feature's share (hooks.ExportPart), by its key."""
-    return {part.key: part.collect(session, person) for part in parts}
-
-
-def export_account(_session, person: Person) -> dict:
-    """Accounts' own share of the export: profile, teams and passkeys (metadata only)."""
-    return {
-        "name": person.name,
-        "email": person.email,
-        "organisation": person.organisation.name,
-        "is_admin": person.is_admin,
-        "locale": person.locale,
-        "experience_years": person.experience_years,
-        "created_at": person.created_at.isoformat(),
-        "teams": [{"team": m.team.name, "role": m.role, "joined_at": m.joined_at.isoformat()}
-                  for m in person.memberships],
-        "passkeys": [{"label": p.label, "created_at": p.created_at.isoformat(),
-                      "last_used_at": p.last_used_at.isoformat() if p.last_used_at else None}
-                     for p in person.passkeys],
-    }
-
-
-def delete_person(session, person: Person, erasers=()) -> None:
-    """Delete an account: each feature first removes or anonymises its share
-    (hooks.Eraser), then the person row goes, and with it what cascades."""
-    for eraser in erasers:
-        eraser.erase(session, person)
-    session.delete(person)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app import access, hooks
-from app.accounts import audit, login_sessions, passkeys, services
+from app.accounts import audit, login_sessions, passkeys, privacy, services
 from app.accounts.loaders import TEAM
 from app.accounts.forms import InviteForm, JoinForm, ProfileForm, SetupForm, TeamForm
 from app.accounts.models import LinkPurpose, Membership, Passkey, Person, Role, Team, new_user_handle
@@ -530,28 +530,68 @@ def remove_passkey(passkey_id):
     return redirect(url_for(".profile"))
 
 
+def record_export(person, fmt: str) -> None:
+    audit.record_event(db.session, "data_exported", organisation_id=person.organisation_id, subject_id=person.id,
+                       actor_id=person.id, format=fmt)
+    db.session.commit()
+
+
 @bp.get("/profile/export")
 @access.signed_in
 def export():
-    data = services.export_person(db.session, current_user, hooks.of().exports)
-    body = json.dumps(data, ensure_ascii=False, indent=2)
+    """Mijn gegevens as JSON: every feature's share (hooks.ExportPart), by its key."""
+    person = current_user._get_current_object()
+    body = privacy.export_json(privacy.export_person(db.session, person, hooks.of().exports))
+    record_export(person, "json")
     # Everything about a person: no browser or proxy may keep a copy.
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="leerkring-mijn-gegevens.json"',
                              "Cache-Control": "no-store"})
 
 
+@bp.get("/profile/gegevens")
+@access.signed_in
+def my_data():
+    """Mijn gegevens to read: the same data as the download, each part under its title."""
+    person = current_user._get_current_object()
+    parts = hooks.of().exports
+    sections = privacy.sections(privacy.export_person(db.session, person, parts), parts)
+    record_export(person, "html")
+    response = Response(render_template("accounts/my_data.html", sections=sections))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+LAST_ADMIN = _l("Je bent de laatste beheerder van je organisatie. Maak eerst een collega beheerder; daarna kun "
+                "je je account verwijderen.")
+
+
 @bp.route("/profile/delete", methods=["GET", "POST"])
 @access.signed_in
 def delete_account():
+    person = current_user._get_current_object()
+    try:
+        privacy.check_deletable(db.session, person)
+    except privacy.LastAdmin:
+        return render_template("accounts/delete.html", blocked=LAST_ADMIN), 409 if request.method == "POST" else 200
     if request.method == "POST":
-        services.delete_person(db.session, current_user._get_current_object(), hooks.of().erasers)
+        privacy.delete_person(db.session, person, hooks.of().erasers)
         db.session.commit()
         session.clear()
         logout_user()
         flash(_("Je account en je gegevens zijn verwijderd."), "info")
         return redirect(url_for(".login"))
-    return render_template("accounts/delete.html")
+    return render_template("accounts/delete.html", blocked=None)
+
+
+@bp.get("/privacy")
+@access.public
+def privacy_page():
+    """What Leerkring keeps, who sees it and how long: built from the settings the code uses."""
+    config = current_app.config
+    rules = [(rule.what, rule.who, rule.period(config)) for rule in hooks.of().retention]
+    return render_template("accounts/privacy.html", rules=rules, parts=hooks.of().exports,
+                           anonymous=not current_user.is_authenticated)
 
 
 # Sessions and the security log ------------------------------------------------------------

@@ -41,7 +41,7 @@ def actions_card(session, person, _now) -> dict | None:
 
 
 def init_app(app: Flask) -> None:
-    from app.intervisie import demo, notifications, services, views
+    from app.intervisie import demo, notifications, privacy, services, views
 
     app.register_blueprint(views.bp)
     registry = hooks.of(app)
@@ -51,6 +51,13 @@ def init_app(app: Flask) -> None:
     registry.add_card(hooks.TodayCard("intervisie-upcoming", "intervisie/_today_rounds.html", upcoming_card, order=20))
     registry.add_card(hooks.TodayCard("intervisie-actions", "intervisie/_today_actions.html", actions_card, order=30))
     registry.add_job(hooks.Job("intervisie-reminders", notifications.send_reminders, interval=timedelta(seconds=30)))
-    registry.add_job(hooks.Job("intervisie-case-retention", services.purge_cases, interval=timedelta(hours=1)))
-    registry.add_job(hooks.Job("intervisie-plan-submissions", services.purge_submissions, interval=timedelta(hours=1)))
+    registry.add_job(hooks.Job("intervisie-case-retention", privacy.logged("cases", services.purge_cases),
+                               interval=timedelta(hours=1)))
+    registry.add_job(hooks.Job("intervisie-plan-submissions", privacy.logged("plan_submissions", services.purge_submissions),
+                               interval=timedelta(hours=1)))
     registry.add_demo(hooks.DemoPart("intervisie", demo.fill))
+    for part in privacy.EXPORTS:
+        registry.add_export(part)
+    registry.add_eraser(hooks.Eraser("intervisie", privacy.erase))
+    for rule in privacy.RETENTION:
+        registry.add_retention(rule)

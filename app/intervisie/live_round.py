@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Person
 from app.intervisie import methods, phases
 from app.intervisie.models import Contribution, Participant, Round
-from app.intervisie.services import Access, can_start_from, mark_changed, valid_id
+from app.intervisie.services import Access, can_start_from, mark_changed, participant, valid_id
 
 RATINGS = ("koud", "lauw", "warm")  # stored as they are; shown through RATING_LABELS
 RATING_LABELS = {"koud": _l("koud"), "lauw": _l("lauw"), "warm": _l("warm")}
@@ -66,7 +66,7 @@ def start(session, acc: Access, now: datetime, presenter_id: int | None = None) 
     presenter = session.scalar(select(Participant).where(Participant.round_id == rnd.id,
                                                          Participant.role == phases.PRESENTER))
     if presenter is None:
-        chosen = session.get(Participant, (rnd.id, presenter_id)) if valid_id(presenter_id) else None
+        chosen = participant(session, rnd.id, presenter_id)
         if chosen is None or chosen.role == phases.FACILITATOR:
             raise phases.NotAllowed("choose a presenter")
         chosen.role = phases.PRESENTER

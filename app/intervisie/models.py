@@ -4,14 +4,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models_base import UTCDateTime, utcnow
 
+# How a participant whose account was deleted is shown to the others.
+FORMER_COLLEAGUE = _l("Oud-collega")
+
 
 # A team without its own settings: written here once, for the column defaults, the settings
-# page and the retention job alike.
+# page, the retention job and the privacy page alike.
 DEFAULT_RETENTION_DAYS = 7
 DEFAULT_PREVIEW_HOURS = 24
 
@@ -77,13 +81,24 @@ class Round(db.Model):
 
 
 class Participant(db.Model):
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True)
+    """A person in a round. When their account is deleted, their place in a round that took
+    place stays without a person (an anonymous "oud-collega"), so the round and its counts
+    stay as the others remember them; use `services.participant` to find someone's row."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     role: Mapped[str] = mapped_column(String(12), default="participant")
     rsvp: Mapped[str | None] = mapped_column(String(8))  # yes, no, maybe
 
     round: Mapped[Round] = relationship(back_populates="participants")
     person = relationship("Person")
+
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+
+    @property
+    def name(self) -> str:
+        return self.person.name if self.person is not None else str(FORMER_COLLEAGUE)
 
 
 class CaseText(db.Model):

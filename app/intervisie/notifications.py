@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Person
-from app.intervisie import phases
+from app.intervisie import phases, services
 from app.intervisie.models import Action, Participant, Round
 from app.notify import services as notify
 from app.timezone import AMSTERDAM
@@ -41,7 +41,8 @@ def _texts(kind: str, rnd: Round) -> tuple[LazyString, LazyString, str]:
 
 def _recipients(session, rnd: Round) -> list[int]:
     return list(session.scalars(select(Participant.person_id)
-                                .where(Participant.round_id == rnd.id, Participant.rsvp.is_distinct_from("no"))))
+                                .where(Participant.round_id == rnd.id, Participant.person_id.is_not(None),
+                                       Participant.rsvp.is_distinct_from("no"))))
 
 
 def announce(session, rnd: Round, kind: str, *, exclude: int | None = None, only_new: set | None = None,
@@ -65,7 +66,7 @@ def tell_case_removed(session, rnd: Round, author_id: int) -> None:
     case itself in the message: a notification passes through push services."""
     if session.get(Person, author_id) is None:
         return
-    still_in = session.get(Participant, (rnd.id, author_id)) is not None
+    still_in = services.participant(session, rnd.id, author_id) is not None
     url = app_url("intervisie.round_page", round_id=rnd.id) if still_in else app_url("intervisie.index")
     notify.notify(session, author_id, "case_removed", title=_l("Je casus is verwijderd"),
                   body=_l("Je bent niet meer de inbrenger van ‘%(title)s’ op %(when)s. Je voorbereide casus en "

@@ -103,8 +103,11 @@ class Plan:
 
 # Access ----------------------------------------------------------------------------------------
 
-def participant(session, round_id: int, person_id: int) -> Participant | None:
-    return session.get(Participant, (round_id, person_id))
+def participant(session, round_id: int, person_id: int | None) -> Participant | None:
+    if not valid_id(person_id):
+        return None
+    return session.scalar(select(Participant).where(Participant.round_id == round_id,
+                                                    Participant.person_id == person_id))
 
 
 @dataclass(frozen=True)
@@ -449,7 +452,7 @@ def overview(session, team_id: int, now: datetime) -> Overview:
         if rnd.starts_at <= now:
             used[rnd.method_key] = used.get(rnd.method_key, 0) + 1
             for p in rnd.participants:
-                counts = attendance.setdefault(p.person.name, [0, 0])
+                counts = attendance.setdefault(p.name, [0, 0])
                 counts[0] += 1
                 counts[1] += p.rsvp == "yes"
     return Overview(

@@ -200,7 +200,7 @@ def round_page(round_id):
         readable_from=services.case_readable_from(db.session, rnd),
         actions=services.open_actions_before(db.session, rnd, current_user.id),
         people=sorted(rnd.participants, key=lambda p: (p.role != phases.FACILITATOR, p.role != phases.PRESENTER,
-                                                        p.person.name)),
+                                                        p.person is None, p.name)),
         warn_size=not services.NORM_MIN <= len(rnd.participants) <= services.NORM_MAX,
         live_soon=rnd.status == phases.LIVE or (rnd.status == phases.PLANNED and not rnd.cancelled_at
                                                  and rnd.starts_at - now < timedelta(hours=2)),
@@ -252,7 +252,8 @@ def render_live(acc: services.Access, *, status: int = 200, error: str | None = 
                    actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
                    case=services.visible_case(db.session, acc, now),
                    start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
-                   participants=[p for p in acc.round.participants if p.role != phases.FACILITATOR] if choosing else [])
+                   participants=[p for p in acc.round.participants
+                                 if p.role != phases.FACILITATOR and p.person_id is not None] if choosing else [])
     response = page_or_block("intervisie/live.html", "state", status=status, **context)
     response.headers["X-Round-Version"] = str(lv.version)
     return response

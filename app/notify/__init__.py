@@ -1,6 +1,8 @@
 """Notifications: push subscriptions, outbox, worker, inbox, preferences."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -34,7 +36,7 @@ def push_invite_card(_session, _person, _now) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from app.notify import kinds, push, views
+    from app.notify import kinds, privacy, push, views
 
     vapid = push.load_vapid(app.instance_path, app.config.get("VAPID_PRIVATE_KEY"))
     app.extensions["vapid_public_key"] = push.application_server_key(vapid)
@@ -45,6 +47,13 @@ def init_app(app: Flask) -> None:
     registry.add_nav(hooks.NavItem("notify.inbox", _l("Meldingen"), "bell", 80))
     registry.add_kind(kinds.TEST)
     registry.add_card(hooks.TodayCard("push-invite", "notify/_today_card.html", push_invite_card, order=5))
+    for part in privacy.EXPORTS:
+        registry.add_export(part)
+    registry.add_eraser(hooks.Eraser("notify", privacy.erase))
+    registry.add_job(hooks.Job("notify-retention", privacy.retention_job(app.config),
+                               interval=timedelta(hours=app.config["RETENTION_INTERVAL_HOURS"])))
+    for rule in privacy.RETENTION:
+        registry.add_retention(rule)
 
     @app.context_processor
     def unread():

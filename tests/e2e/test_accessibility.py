@@ -80,6 +80,8 @@ PAGES = {
     "feedback-timeline": "Feedback with a timeline, counts per loop and a case idea",
     "feedback-team": "the lead's counts of feedback in the team",
     "feedback-offline": "the feedback offline shell",
+    "my-data": "Mijn gegevens (the readable export) of the presenter, after a case and a reflection",
+    "privacy": "the privacy page, signed out",
     "offline": "/offline",
     "not-found": "a 404 page, signed in",
     "not-found-anonymous": "a 404 page, signed out",
@@ -202,6 +204,7 @@ def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
     try:
         walk.get(anonymous, "login", f"{url}/login", "Inloggen")
         walk.get(anonymous, "offline", f"{url}/offline", "Je bent offline")
+        walk.get(anonymous, "privacy", f"{url}/privacy", "Privacy")
         walk.get(anonymous, "not-found-anonymous", f"{url}/bestaat-niet", "Niet gevonden", 404)
         walk.get(anonymous, "link-unknown", f"{url}/invite/onbekend", "Deze link kennen we niet", 404)
         walk.get(anonymous, "link-used", live_server.used_invite_url(lead.team_id),
@@ -323,6 +326,7 @@ def walk_intervisie(walk: Walk, live_server, lead, marieke: Page, daan: Page) ->
     expect(marieke.get_by_label("Je agendalink")).to_have_value(re.compile(r"/intervisie/agenda/.+\.ics$"))
     walk.get(marieke, "overview", f"{base}/teams/{lead.team_id}/overzicht", TEAM)
     expect(marieke.get_by_role("table")).to_be_visible()
+    walk.get(daan, "my-data", f"{live_server.url}/profile/gegevens", "Mijn gegevens")
 
 
 def walk_buddies(walk: Walk, live_server, lead, marieke: Page, daan: Page) -> None:

@@ -273,7 +273,7 @@ def test_export_and_deleting_an_account(app, team, login):
     post(sanne, f"/feedback/{ex_id}/intervisie", {})
     with app.app_context():
         from app.accounts.models import Person
-        from app.accounts.services import delete_person, export_person
+        from app.accounts.privacy import delete_person, export_person
         registry = hooks.of(app)
         person = db.session.get(Person, people["sanne"].id)
         data = export_person(db.session, person, registry.exports)

@@ -274,7 +274,7 @@ def test_group_chooses_the_presenter_at_the_start(app, team, login):
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["lead"].id)}).status_code == 403
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["daan"].id)}).status_code == 200
     with app.app_context():
-        assert db.session.get(Participant, (round_id, people["daan"].id)).role == "presenter"
+        assert services.participant(db.session, round_id, people["daan"].id).role == "presenter"
 
 
 def test_reflection_actions_come_back_and_learning_points_stay_private(app, team, login):
@@ -547,7 +547,7 @@ def test_stream_ends_when_its_person_leaves_the_round(app, team, login):
     assert in_app(app, lambda: db.engine.pool.checkedout()) == 0
 
     def remove_daan():
-        db.session.delete(db.session.get(Participant, (round_id, people["daan"].id)))
+        db.session.delete(services.participant(db.session, round_id, people["daan"].id))
         db.session.commit()
     in_app(app, remove_daan)
     # The stream says so and ends; the page then reloads and shows where Daan stands now.
