@@ -16,6 +16,7 @@ from jinja2_fragments.flask import render_block
 
 from app.accounts import services as accounts
 from app.extensions import db
+from app.form_base import clean_text
 from app.intervisie import calendar, live_round, methods, phases, recognisable, services
 from app.intervisie.forms import CaseForm, NewPlanForm, PlanForm, ReflectionForm, TeamSettingsForm
 from app.intervisie.models import Round
@@ -462,7 +463,7 @@ def live_reveal(round_id):
 @bp.post("/rondes/<int:round_id>/live/bijdragen")
 @login_required
 def live_post(round_id):
-    text = (request.form.get("tekst") or "").strip()
+    text = clean_text(request.form.get("tekst") or "").strip()
     if not text:
         acc = as_participant(round_id)
         if request.headers.get("HX-Request"):

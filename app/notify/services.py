@@ -6,6 +6,7 @@ record steps, which are their own short transactions by design.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -96,6 +97,16 @@ def payload(notification: Notification, icon: str, badge: str) -> str:
 
 # Subscriptions ---------------------------------------------------------------------------------
 
+# Push keys are base64url; endpoints are URLs of visible ASCII. Anything else (a NUL, which
+# PostgreSQL cannot even compare with) names no subscription.
+BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+PLAIN_URL = re.compile(r"[\x21-\x7e]+")
+
+
+def plain_endpoint(endpoint) -> bool:
+    return isinstance(endpoint, str) and len(endpoint) <= 2048 and PLAIN_URL.fullmatch(endpoint) is not None
+
+
 def save_subscription(session, person_id: int, data, *, allowed: tuple[str, ...], label: str) -> PushSubscription:
     """Store what `PushSubscription.toJSON()` gave; the same endpoint moves to this person."""
     try:
@@ -104,7 +115,8 @@ def save_subscription(session, person_id: int, data, *, allowed: tuple[str, ...]
     except (KeyError, TypeError) as exc:
         raise SubscriptionRefused("malformed") from exc
     if not all(isinstance(v, str) and v for v in (endpoint, p256dh, auth)) or len(endpoint) > 2048 \
-            or len(p256dh) > 200 or len(auth) > 100:
+            or len(p256dh) > 200 or len(auth) > 100 or not plain_endpoint(endpoint) \
+            or not BASE64URL.fullmatch(p256dh) or not BASE64URL.fullmatch(auth):
         raise SubscriptionRefused("malformed")
     if not endpoint_allowed(endpoint, allowed):
         raise SubscriptionRefused("endpoint not allowed")
@@ -121,6 +133,8 @@ def save_subscription(session, person_id: int, data, *, allowed: tuple[str, ...]
 def remove_subscription(session, person_id: int, *, endpoint: str | None = None,
                         subscription_id: int | None = None) -> bool:
     query = delete(PushSubscription).where(PushSubscription.person_id == person_id)
+    if endpoint is not None and not plain_endpoint(endpoint):
+        return False
     if endpoint is not None:
         query = query.where(PushSubscription.endpoint == endpoint)
     elif subscription_id is not None:
