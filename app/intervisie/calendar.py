@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from app.intervisie import methods
 from app.intervisie.forms import CONTROL
 from app.intervisie.models import CalendarFeed, Participant, Round
-from app.models_base import utcnow
+from app.models_base import dialect_insert, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,9 @@ def feed(rounds, app_url: str, *, name: str) -> bytes:
 def new_feed(session, person_id: int) -> str:
     """A new private URL; the old one stops working."""
     token = secrets.token_urlsafe(24)
-    session.execute(delete(CalendarFeed).where(CalendarFeed.person_id == person_id))
-    session.add(CalendarFeed(person_id=person_id, token_hash=_hash(token)))
+    # One statement: two requests at once (a double tap) leave one feed, the last one's.
+    insert = dialect_insert(session, CalendarFeed).values(person_id=person_id, token_hash=_hash(token))
+    session.execute(insert.on_conflict_do_update(index_elements=["person_id"], set_={"token_hash": _hash(token), "created_at": utcnow()}))
     return token
 
 

@@ -9,8 +9,6 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.accounts.models import Membership, Person, Role, Team
 from app.intervisie import methods, phases
@@ -18,7 +16,7 @@ from app.intervisie.models import (
     Action, CaseText, Contribution, Participant, PlanSubmission, Reflection, Round, Series, TeamSettings,
     TeamTemplate,
 )
-from app.models_base import utcnow
+from app.models_base import insert_if_missing, utcnow
 
 NORM_MIN, NORM_MAX = 4, 8  # the usual size of an intervision group
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -34,16 +32,6 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL; anything larger nam
 def valid_id(value) -> bool:
     """An id a row could have: a browser may send any number (2**70), which must mean "none"."""
     return isinstance(value, int) and 0 < value <= MAX_ID
-
-
-def insert_if_missing(session, model, **values) -> bool:
-    """Insert a row unless one with its key exists, also when another request inserts it at the
-    same moment (no IntegrityError): INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL.
-    True if this call inserted it."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    key = model.__table__.primary_key.columns.values()[0]
-    # RETURNING, not rowcount: psycopg reports no row count for this statement.
-    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).first() is not None
 
 
 class PlanError(Exception):
@@ -234,10 +222,15 @@ def update_round(session, rnd: Round, plan: Plan) -> Change:
 
 
 def cancel_round(session, rnd: Round) -> None:
-    if rnd.status != phases.PLANNED:
+    """Only a planned round that is not cancelled yet; the guard in the UPDATE makes parallel
+    cancels (a double tap, two leads) end in one, so participants are told once."""
+    done = session.execute(
+        update(Round).where(Round.id == rnd.id, Round.status == phases.PLANNED, Round.cancelled_at.is_(None))
+        .values(cancelled_at=utcnow(), version=Round.version + 1),
+        execution_options={"synchronize_session": False}).rowcount
+    session.expire(rnd)
+    if done != 1:
         raise PlanError("round", "not planned")
-    rnd.cancelled_at = utcnow()
-    rnd.version += 1
 
 
 def rsvp(session, rnd: Round, person_id: int, answer: str) -> None:

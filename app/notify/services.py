@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, or_, select, update
 from app.notify import kinds, quiet
 from app.notify.push import endpoint_allowed
 from app.notify.models import Notification, NotificationPreference, PushDelivery, PushSubscription
-from app.models_base import utcnow
+from app.models_base import dialect_insert, insert_if_missing, utcnow
 
 MAX_ATTEMPTS = 8
 BACKOFF_START = 15  # seconds; doubles per attempt, at most an hour
@@ -40,7 +40,9 @@ def preferences(session, person_id: int) -> NotificationPreference:
 
 def save_preferences(session, person_id: int, *, muted: list[str], quiet_enabled: bool,
                      evening, morning, weekends: bool) -> NotificationPreference:
-    pref = session.get(NotificationPreference, person_id) or NotificationPreference(person_id=person_id)
+    # The first save of two tabs at once: both insert-if-missing, then both update the one row.
+    insert_if_missing(session, NotificationPreference, person_id=person_id, muted_kinds=[])
+    pref = session.get(NotificationPreference, person_id, populate_existing=True)
     pref.muted_kinds = sorted(k for k in muted if (kind := kinds.find(k)) is not None and kind.optional)
     pref.quiet_enabled, pref.quiet_evening, pref.quiet_morning = quiet_enabled, evening, morning
     pref.quiet_weekends = weekends
@@ -120,14 +122,12 @@ def save_subscription(session, person_id: int, data, *, allowed: tuple[str, ...]
         raise SubscriptionRefused("malformed")
     if not endpoint_allowed(endpoint, allowed):
         raise SubscriptionRefused("endpoint not allowed")
-    subscription = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
-    if subscription is None:
-        subscription = PushSubscription(endpoint=endpoint)
-        session.add(subscription)
-    subscription.person_id, subscription.p256dh, subscription.auth = person_id, p256dh, auth
-    subscription.label = label[:80]
-    session.flush()
-    return subscription
+    # One statement, so two requests for one device (a retry, two tabs) end in one row.
+    values = dict(person_id=person_id, p256dh=p256dh, auth=auth, label=label[:80])
+    insert = dialect_insert(session, PushSubscription).values(endpoint=endpoint, created_at=utcnow(), **values)
+    subscription_id = session.execute(insert.on_conflict_do_update(index_elements=["endpoint"], set_=values)
+                                      .returning(PushSubscription.id)).scalar_one()
+    return session.get(PushSubscription, subscription_id, populate_existing=True)
 
 
 def remove_subscription(session, person_id: int, *, endpoint: str | None = None,
