@@ -18,6 +18,7 @@ from app import create_app
 from app.accounts import services as accounts
 from app.extensions import db
 from conftest import app_config, csrf_token
+from test_intervisie import team  # noqa: F401,E402  (a fixture)
 from fuzzkit import NO_INPUT, SPECS, Body, assert_clear, bodies, build_world, fresh_person, path_of, \
     query_values, row_counts, send, signed_in
 
@@ -123,3 +124,48 @@ def test_fuzz_setup(app):
             client = app.test_client()
             return client, csrf_token(client, "/login")
         run_examples(app, spec, spec.path.format(setup=token), client_for)
+
+
+def test_control_characters_are_dropped_from_text_not_crashed_on(app, team, login):
+    """PostgreSQL cannot store NUL in text (a 500 before); forms and live posts drop the control
+    characters no keyboard types, and keep the rest of what was typed."""
+    from sqlalchemy import select
+
+    from app.accounts.models import Person
+    from app.intervisie.models import CaseText, Contribution
+    from test_intervisie import as_, planned_round, post, startable
+
+    t, people = team
+    lead = login(people["lead"])
+    token = csrf_token(lead, "/profile")
+    assert lead.post("/profile", data={"person_name": "Mari\x00eke\x1b", "locale": "", "csrf_token": token}).status_code == 302
+    round_id = planned_round(app, lead, t.id, people)
+    sanne = as_(app, login, people["sanne"])
+    saved = sanne.post(f"/intervisie/rondes/{round_id}/casus", data={
+        "help_question": "Hoe\x00 verder?", "case_text": "Regel 1\r\nRegel\x002\tklaar", "accept_risk": "y",
+        "csrf_token": csrf_token(sanne, f"/intervisie/rondes/{round_id}/casus")})
+    assert saved.status_code == 302
+    startable(app, round_id)
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0}).status_code == 200
+    daan = as_(app, login, people["daan"])
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": "Wat\x00 nu?"}).status_code == 200
+    with app.app_context():
+        assert db.session.get(Person, people["lead"].id).name == "Marieke"
+        case = db.session.get(CaseText, round_id)
+        assert (case.help_question, case.case_text) == ("Hoe verder?", "Regel 1\r\nRegel2\tklaar")
+        assert db.session.scalar(select(Contribution.text)) == "Wat nu?"
+
+
+def test_json_with_lone_surrogates_or_deep_nesting_is_no_json(app, team, login):
+    t, people = team
+    client = login(people["lead"])
+    token = csrf_token(client, "/profile")
+    for body in (b'{"endpoint": "\\ud800"}', b"[" * 100_000, b'{"endpoint": "https://fcm.googleapis.com/x\\u0000"}'):
+        response = client.delete("/push/subscriptions", data=body, content_type="application/json",
+                                 headers={"X-CSRFToken": token})
+        assert response.status_code in (400, 404) and response.get_json()["error"]
+    subscribed = client.post("/push/subscriptions", data=b'{"endpoint": "https://fcm.googleapis.com/x\\u0000", '
+                             b'"keys": {"p256dh": "BN\\u0000", "auth": "a"}}', content_type="application/json",
+                             headers={"X-CSRFToken": token})
+    assert subscribed.status_code == 400 and subscribed.get_json()["error"]
