@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar
 from sqlalchemy import select
@@ -18,9 +17,7 @@ from app.notify.models import Notification
 from conftest import csrf_token
 from support.authenticator import SoftAuthenticator
 from support.flows import register_via_form
-from test_intervisie import (  # noqa: F401  (team is a fixture)
-    AMS, as_, plan, plan_form, planned_round, post, startable, team,
-)
+from test_intervisie import as_, plan, planned_round, post, startable, team  # noqa: F401  (team is a fixture)
 
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(1)>{{7*7}}'
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(1)&gt;{{7*7}}"
@@ -28,9 +25,9 @@ RAW = re.compile(r"<script>alert|<img src=x|onerror=alert\(1\)>")
 
 
 def shown_as_text(html: str, where: str, expect=True) -> None:
-    """Nothing of the payload is markup; where it is expected, it is there as escaped text."""
+    """Nothing of the payload is markup; where it is expected, it is there as escaped text (with
+    "{{7*7}}" as typed: no template ever evaluates what people write)."""
     assert not RAW.search(html), f"markup from user input on {where}"
-    assert "49" not in re.findall(r"\{\{7\*7\}\}|49", html) or "{{7*7}}" in html, where
     if expect:
         assert ESCAPED in html, f"the text is missing on {where}"
 
