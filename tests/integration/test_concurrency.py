@@ -15,7 +15,7 @@ from app.notify.models import Notification, NotificationPreference, PushSubscrip
 from conftest import csrf_token
 from support.authenticator import SoftAuthenticator
 from support.flows import options_on, post_json
-from test_intervisie import planned_round, team  # noqa: F401  (team is a fixture)
+from test_intervisie import as_, planned_round, team  # noqa: F401  (team is a fixture)
 from test_intervisie_integrity import PARALLEL, parallel, phones, send
 
 
