@@ -11,6 +11,7 @@ from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
 from app import assets, config, security
+from app.safe_json import SafeJSONProvider
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     app.static_folder = str(Path(__file__).parent / "static")
+    app.json = SafeJSONProvider(app)  # a malformed JSON body reads as none, never a 500
     app.url_map.converters["int"] = DatabaseId
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config.load(app.instance_path))

@@ -7,6 +7,8 @@ came as something else, so the page answers 422 like any other bad input.
 """
 from __future__ import annotations
 
+import re
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,18 +17,28 @@ from werkzeug.datastructures import MultiDict
 _AUTO = object()
 NOT_TEXT = _l("Hier hoort tekst, geen bestand of andere gegevens.")
 
+# Control characters no keyboard types (NUL, escape, ...); tab and line breaks stay. PostgreSQL
+# cannot store NUL in text at all (a 500), and the rest only ever hides or garbles what is shown.
+INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Text as a person meant it: without the control characters a keyboard cannot type."""
+    return INVISIBLE.sub("", value)
+
 
 def text_formdata() -> tuple[MultiDict | None, set[str]]:
     """The posted text values, and the names of fields that came as something else."""
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return None, set()
     if request.files or request.form:
-        return request.form, set(request.files.keys())
+        text = MultiDict([(k, clean_text(v)) for k, v in request.form.items(multi=True)])
+        return text, set(request.files.keys())
     if request.is_json:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             return MultiDict(), set()
-        text = MultiDict([(k, v) for k, v in data.items() if isinstance(v, str)])
+        text = MultiDict([(k, clean_text(v)) for k, v in data.items() if isinstance(v, str)])
         return text, {k for k, v in data.items() if not isinstance(v, str)}
     return None, set()
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts import login_sessions
 from app.accounts.audit import record_event
@@ -223,11 +224,24 @@ def remove_passkey(session, person: Person, passkey_id: int, *, keep_session_id:
     return passkey
 
 
+class NameTaken(Exception):
+    """Another team of the organisation has this name (perhaps made a moment ago, in parallel)."""
+
+
 def create_team(session, organisation: Organisation, name: str, lead: Person) -> Team:
-    team = Team(name=name, organisation=organisation)
-    session.add(team)
-    session.add(Membership(person=lead, team=team, role=Role.LEAD))
-    session.flush()
+    """A new team led by `lead`; NameTaken when the name is in use, also by a team that a
+    parallel request made after `team_name_taken` looked (the unique constraint decides)."""
+    if team_name_taken(session, organisation.id, name):
+        raise NameTaken(name)
+    try:
+        # Ids, not relationships: nothing may join the session outside the savepoint.
+        with session.begin_nested():
+            team = Team(name=name, organisation_id=organisation.id)
+            session.add(team)
+            session.flush()
+            session.add(Membership(person_id=lead.id, team_id=team.id, role=Role.LEAD))
+    except IntegrityError as exc:
+        raise NameTaken(name) from exc
     return team
 
 

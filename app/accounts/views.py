@@ -183,7 +183,11 @@ def finish_registration(link_purpose: LinkPurpose | None, token: str | None, com
         db.session.commit()
         return taken
     if link is not None:
-        services.consume_link(db.session, link.id)
+        try:
+            services.consume_link(db.session, link.id)
+        except services.LinkUnusable:  # used by a parallel request since find_link looked
+            db.session.rollback()
+            return json_error(_("Deze link is niet meer geldig."), 410, reload=True)
     person = complete(pending, link)
     passkey = passkeys.person_for_new_credential(person, new, device_label())
     db.session.flush()
@@ -465,11 +469,12 @@ def issue_recovery(team_id, person_id):
 def new_team():
     form = TeamForm()
     if form.validate_on_submit():
-        if services.team_name_taken(db.session, current_user.organisation_id, form.team_name.data):
-            form.team_name.errors.append(_("Er is al een team met deze naam."))
-        else:
+        try:
             team = services.create_team(db.session, current_user.organisation, form.team_name.data,
                                         current_user)
+        except services.NameTaken:
+            form.team_name.errors.append(_("Er is al een team met deze naam."))
+        else:
             db.session.commit()
             return redirect(url_for(".team", team_id=team.id))
     return render_template("accounts/new_team.html", form=form), 422 if form.errors else 200

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from app.intervisie import methods
 from app.intervisie.forms import CONTROL
 from app.intervisie.models import CalendarFeed, Participant, Round
-from app.models_base import utcnow
+from app.models_base import dialect_insert, utcnow
 from app.tokens import hash_token, new_token
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,10 @@ def feed(rounds, app_url: str, *, name: str) -> bytes:
 def new_feed(session, person_id: int) -> str:
     """A new private URL; the old one stops working."""
     token = new_token()
-    session.execute(delete(CalendarFeed).where(CalendarFeed.person_id == person_id))
-    session.add(CalendarFeed(person_id=person_id, token_hash=hash_token(token)))
+    # One statement: two requests at once (a double tap) leave one feed, the last one's.
+    insert = dialect_insert(session, CalendarFeed).values(person_id=person_id, token_hash=hash_token(token))
+    session.execute(insert.on_conflict_do_update(index_elements=["person_id"],
+                                                 set_={"token_hash": hash_token(token), "created_at": utcnow()}))
     return token
 
 

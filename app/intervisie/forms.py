@@ -3,7 +3,6 @@ import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
     TextAreaField, TimeField,
@@ -12,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.form_base import TextForm
 from app.intervisie import methods
 
 
@@ -35,7 +35,7 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PlanForm(FlaskForm):
+class PlanForm(TextForm):
     title = StringField(_l("Titel"), default=_l("Intervisie"), filters=[_single_line],
                         validators=[DataRequired(message=_l("Vul dit in.")), Length(max=120)])
     date = DateField(_l("Datum"), validators=[InputRequired(message=_l("Kies een datum."))],
@@ -67,14 +67,14 @@ class NewPlanForm(PlanForm):
         Regexp(r"^[A-Za-z0-9_-]{16,64}$", message=_l("Dit formulier is verlopen. Controleer alles en plan opnieuw."))])
 
 
-class CaseForm(FlaskForm):
+class CaseForm(TextForm):
     help_question = TextAreaField(_l("Je hulpvraag"), filters=[_strip], validators=[
         DataRequired(message=_l("Vul je hulpvraag in.")), Length(max=500)])
     case_text = TextAreaField(_l("Je casus"), filters=[_strip], validators=[Length(max=5000)])
     accept_risk = BooleanField(_l("Ik heb het gecontroleerd: niemand is hierdoor herkenbaar"))
 
 
-class ReflectionForm(FlaskForm):
+class ReflectionForm(TextForm):
     takeaway = TextAreaField(_l("Wat neem je mee?"), filters=[_strip], validators=[Length(max=2000)])
     action_1 = StringField(_l("Actie"), filters=[_strip], validators=[Length(max=500)])
     action_2 = StringField(_l("Nog een actie (niet verplicht)"), filters=[_strip], validators=[Length(max=500)])
@@ -85,7 +85,7 @@ class ReflectionForm(FlaskForm):
     comment = TextAreaField(_l("Toelichting (niet verplicht)"), filters=[_strip], validators=[Length(max=1000)])
 
 
-class TeamSettingsForm(FlaskForm):
+class TeamSettingsForm(TextForm):
     case_retention_days = IntegerField(_l("Casus verwijderen na (dagen)"), validators=[
         InputRequired(message=_l("Vul een aantal dagen in.")),
         NumberRange(min=1, max=30, message=_l("Kies 1 tot 30 dagen."))])

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import live
@@ -21,7 +19,7 @@ from app.intervisie.models import (
     DEFAULT_PREVIEW_HOURS, DEFAULT_RETENTION_DAYS, Action, CaseText, Contribution, Participant, PlanSubmission,
     Reflection, Round, Series, TeamSettings, TeamTemplate,
 )
-from app.models_base import utcnow
+from app.models_base import insert_if_missing, utcnow
 from app.timezone import AMSTERDAM
 
 NORM_MIN, NORM_MAX = 4, 8  # the usual size of an intervision group
@@ -37,16 +35,6 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL; anything larger nam
 def valid_id(value) -> bool:
     """An id a row could have: a browser may send any number (2**70), which must mean "none"."""
     return isinstance(value, int) and 0 < value <= MAX_ID
-
-
-def insert_if_missing(session, model, **values) -> bool:
-    """Insert a row unless one with its key exists, also when another request inserts it at the
-    same moment (no IntegrityError): INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL.
-    True if this call inserted it."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    key = model.__table__.primary_key.columns.values()[0]
-    # RETURNING, not rowcount: psycopg reports no row count for this statement.
-    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).first() is not None
 
 
 def channel(round_id: int) -> str:
@@ -258,11 +246,11 @@ def update_round(session, rnd: Round, plan: Plan) -> Change:
 
 
 def cancel_round(session, rnd: Round) -> None:
-    """Once: a second cancel (a double click, a resent form) would tell everyone again."""
-    if rnd.status != phases.PLANNED or rnd.cancelled_at:
+    """Only a planned round that is not cancelled yet; the guard in the UPDATE makes parallel
+    cancels (a double tap, two leads) end in one, so participants are told once."""
+    if not mark_changed(session, rnd, Round.status == phases.PLANNED, Round.cancelled_at.is_(None),
+                        cancelled_at=utcnow()):
         raise PlanError("round", "not planned")
-    rnd.cancelled_at = utcnow()
-    mark_changed(session, rnd)
 
 
 def rsvp(session, rnd: Round, person_id: int, answer: str) -> None:

@@ -19,6 +19,7 @@ from app import access, recognisable
 from app.accounts import services as accounts
 from app.accounts.loaders import TEAM
 from app.extensions import db
+from app.form_base import clean_text
 from app.intervisie import calendar, live_round, methods, phases, services
 from app.intervisie.loaders import ROUND, load_round
 from app.intervisie.forms import CaseForm, NewPlanForm, PlanForm, ReflectionForm, TeamSettingsForm
@@ -432,7 +433,7 @@ def live_reveal(round_id):
 @bp.post("/rondes/<int:round_id>/live/bijdragen")
 @access.rule(ROUND, "participant")
 def live_post(round_id):
-    text = (request.form.get("tekst") or "").strip()
+    text = clean_text(request.form.get("tekst") or "").strip()
     if not text:
         acc = access.loaded()
         if wants_block():

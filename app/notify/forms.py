@@ -1,11 +1,12 @@
 """The notification settings form."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, TimeField
 from wtforms.validators import InputRequired
 
+from app.form_base import TextForm
 
-class PreferencesForm(FlaskForm):
+
+class PreferencesForm(TextForm):
     quiet_enabled = BooleanField(_l("Stille uren: geen meldingen buiten werktijd"))
     quiet_evening = TimeField(
         _l("Stil vanaf"), validators=[InputRequired(message=_l("Vul een tijd in, bijvoorbeeld 18:00."))],

@@ -6,6 +6,7 @@ record steps, which are their own short transactions by design.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from app.accounts.models import Person
 from app.notify import kinds, quiet
 from app.notify.push import endpoint_allowed
 from app.notify.models import Notification, NotificationPreference, PushDelivery, PushSubscription
-from app.models_base import utcnow
+from app.models_base import dialect_insert, insert_if_missing, utcnow
 
 MAX_ATTEMPTS = 8
 BACKOFF_START = 15  # seconds; doubles per attempt, at most an hour
@@ -41,7 +42,9 @@ def preferences(session, person_id: int) -> NotificationPreference:
 
 def save_preferences(session, person_id: int, *, muted: list[str], quiet_enabled: bool,
                      evening, morning, weekends: bool) -> NotificationPreference:
-    pref = session.get(NotificationPreference, person_id) or NotificationPreference(person_id=person_id)
+    # The first save of two tabs at once: both insert-if-missing, then both update the one row.
+    insert_if_missing(session, NotificationPreference, person_id=person_id, muted_kinds=[])
+    pref = session.get(NotificationPreference, person_id, populate_existing=True)
     pref.muted_kinds = sorted(k for k in muted if (kind := kinds.find(k)) is not None and kind.optional)
     pref.quiet_enabled, pref.quiet_evening, pref.quiet_morning = quiet_enabled, evening, morning
     pref.quiet_weekends = weekends
@@ -114,6 +117,16 @@ def payload(notification: Notification, icon: str, badge: str) -> str:
 
 # Subscriptions ---------------------------------------------------------------------------------
 
+# Push keys are base64url; endpoints are URLs of visible ASCII. Anything else (a NUL, which
+# PostgreSQL cannot even compare with) names no subscription.
+BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+PLAIN_URL = re.compile(r"[\x21-\x7e]+")
+
+
+def plain_endpoint(endpoint) -> bool:
+    return isinstance(endpoint, str) and len(endpoint) <= 2048 and PLAIN_URL.fullmatch(endpoint) is not None
+
+
 def save_subscription(session, person_id: int, data, *, allowed: tuple[str, ...], label: str) -> PushSubscription:
     """Store what `PushSubscription.toJSON()` gave; the same endpoint moves to this person."""
     try:
@@ -122,23 +135,24 @@ def save_subscription(session, person_id: int, data, *, allowed: tuple[str, ...]
     except (KeyError, TypeError) as exc:
         raise SubscriptionRefused("malformed") from exc
     if not all(isinstance(v, str) and v for v in (endpoint, p256dh, auth)) or len(endpoint) > 2048 \
-            or len(p256dh) > 200 or len(auth) > 100:
+            or len(p256dh) > 200 or len(auth) > 100 or not plain_endpoint(endpoint) \
+            or not BASE64URL.fullmatch(p256dh) or not BASE64URL.fullmatch(auth):
         raise SubscriptionRefused("malformed")
     if not endpoint_allowed(endpoint, allowed):
         raise SubscriptionRefused("endpoint not allowed")
-    subscription = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
-    if subscription is None:
-        subscription = PushSubscription(endpoint=endpoint)
-        session.add(subscription)
-    subscription.person_id, subscription.p256dh, subscription.auth = person_id, p256dh, auth
-    subscription.label = label[:80]
-    session.flush()
-    return subscription
+    # One statement, so two requests for one device (a retry, two tabs) end in one row.
+    values = dict(person_id=person_id, p256dh=p256dh, auth=auth, label=label[:80])
+    insert = dialect_insert(session, PushSubscription).values(endpoint=endpoint, created_at=utcnow(), **values)
+    subscription_id = session.execute(insert.on_conflict_do_update(index_elements=["endpoint"], set_=values)
+                                      .returning(PushSubscription.id)).scalar_one()
+    return session.get(PushSubscription, subscription_id, populate_existing=True)
 
 
 def remove_subscription(session, person_id: int, *, endpoint: str | None = None,
                         subscription_id: int | None = None) -> bool:
     query = delete(PushSubscription).where(PushSubscription.person_id == person_id)
+    if endpoint is not None and not plain_endpoint(endpoint):
+        return False
     if endpoint is not None:
         query = query.where(PushSubscription.endpoint == endpoint)
     elif subscription_id is not None:

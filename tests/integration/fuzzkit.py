@@ -1,0 +1,330 @@
+"""What the fuzz, injection and concurrency tests share: a small world of people and rounds, every
+endpoint that takes input (from app.url_map), hostile inputs as hypothesis strategies, and the
+checks every answer must pass (no 500, a clear message, nothing stored half).
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from app.accounts import services as accounts
+from app.accounts.models import Membership, Organisation, Person, Team
+from app.extensions import db
+from app.intervisie.models import Action, Contribution
+from app.notify.models import PushSubscription
+from conftest import own_session, sign_in_as
+from test_intervisie import planned_round, post, startable
+
+# Endpoints without input of their own (pages, files, the event stream): nothing to fuzz but ids,
+# which the access and integrity tests cover. Every other route must have a spec below.
+NO_INPUT = {"static", "web.today", "web.offline", "web.manifest", "web.service_worker", "web.robots",
+            "intervisie.index", "intervisie.round_page", "intervisie.round_ics", "intervisie.live",
+            "intervisie.live_stream", "intervisie.calendar_feed", "notify.inbox", "notify.open_item",
+            "accounts.team", "accounts.export", "accounts.security"}
+
+
+@dataclass
+class World:
+    """One team in use: a planned round, a live one with a question in it, links and a device."""
+    team: object
+    team_id: int
+    people: dict
+    planned: int = 0
+    live: int = 0
+    item: int = 0
+    action: int = 0
+    invite: str = ""
+    recovery: str = ""
+    subscription: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def add_person(app, team, role="member", name=None, admin=False) -> Person:
+    with app.app_context(), own_session() as session:
+        person = Person(name=name or f"Collega {secrets.token_hex(3)}", organisation_id=team.organisation_id,
+                        is_admin=admin)
+        session.add(person)
+        session.add(Membership(person=person, team_id=team.id, role=role))
+        session.commit()
+        return person
+
+
+def signed_in(app, person):
+    client = app.test_client()
+    sign_in_as(client, person)
+    return client
+
+
+def build_world(app) -> World:
+    """Wijkteam Noord: a lead (also admin), five colleagues, a planned round (Sanne presents), a
+    second planned round to cancel, and a live "roddel" round in its question phase with a question."""
+    with app.app_context(), own_session() as session:
+        team = Team(name="Wijkteam Noord", organisation=Organisation(name="Jeugdzorg Test"))
+        session.add(team)
+        session.commit()
+    people = {"lead": add_person(app, team, role="lead", name="Marieke de Vries", admin=True)}
+    for key, name in [("sanne", "Sanne Bakker"), ("daan", "Daan Visser"), ("fatima", "Fatima Ouali"),
+                      ("joris", "Joris Hendriks"), ("youssef", "Youssef El Amrani")]:
+        people[key] = add_person(app, team, name=name)
+    world = World(team, team.id, people)
+    lead = signed_in(app, people["lead"])
+    world.planned = planned_round(app, lead, team.id, people)
+    world.extra["doomed"] = planned_round(app, lead, team.id, people)
+    world.live = planned_round(app, lead, team.id, people, method="roddel")
+    startable(app, world.live)
+    assert post(lead, f"/intervisie/rondes/{world.live}/live/start").status_code == 200
+    assert post(lead, f"/intervisie/rondes/{world.live}/live/volgende", {"fase": 0}).status_code == 200
+    daan = signed_in(app, people["daan"])
+    assert post(daan, f"/intervisie/rondes/{world.live}/live/bijdragen",
+                {"fase": 1, "tekst": "Wat heb je al geprobeerd?"}).status_code == 200
+    with app.app_context():
+        world.item = db.session.scalar(select(Contribution.id))
+        action = Action(round_id=world.planned, team_id=team.id, owner_id=people["lead"].id, text="Bel de voogd")
+        sub = PushSubscription(person_id=people["lead"].id, endpoint="https://fcm.googleapis.com/fcm/send/x",
+                               p256dh="BNc", auth="abc", label="Telefoon")
+        db.session.add_all([action, sub])
+        lead_row = db.session.get(Person, people["lead"].id)
+        team_row = db.session.get(Team, team.id)
+        world.invite = accounts.issue_invite(db.session, team=team_row, role="member", make_admin=False,
+                                             email=None, created_by=lead_row, days=7).token
+        world.recovery = accounts.issue_recovery(db.session, person=db.session.get(Person, people["daan"].id),
+                                                 issued_by=lead_row, hours=24).token
+        db.session.commit()
+        world.action, world.subscription = action.id, sub.id
+    return world
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One endpoint as a client uses it: who, which fields, form or JSON, and how to reach it."""
+    endpoint: str
+    method: str
+    path: str  # formatted with the world's fields
+    fields: tuple[str, ...] = ()
+    actor: str | None = "lead"  # None: anonymous
+    json: bool = False
+    query: bool = False  # GET with query parameters
+    htmx: bool = False
+    fresh_actor: bool = False  # the request may end the actor (delete, sign out everywhere)
+
+
+PLAN_FIELDS = ("title", "date", "time", "place", "video_url", "method", "participants", "facilitator",
+               "presenter", "repeat_weeks", "repeat_count", "save_template", "minutes_0", "minutes_1",
+               "confirm_size", "preview")
+
+SPECS = [
+    Spec("accounts.setup", "POST", "/setup/{setup}", ("organisation_name", "team_name", "person_name"), actor=None),
+    Spec("accounts.setup_verify", "POST", "/setup/{setup}/passkey", ("credential",), actor=None, json=True),
+    Spec("accounts.invite", "POST", "/invite/{invite}", ("person_name",), actor=None),
+    Spec("accounts.invite_verify", "POST", "/invite/{invite}/passkey", ("credential",), actor=None, json=True),
+    Spec("accounts.recover", "POST", "/recover/{recovery}", (), actor=None),
+    Spec("accounts.recover_verify", "POST", "/recover/{recovery}/passkey", ("credential",), actor=None, json=True),
+    Spec("accounts.login", "GET", "/login", ("next",), actor=None, query=True),
+    Spec("accounts.login_options", "POST", "/login/options", ("mediation",), actor=None, json=True),
+    Spec("accounts.login_verify", "POST", "/login/verify", ("credential", "mediation", "next"), actor=None,
+         json=True),
+    Spec("accounts.logout", "POST", "/logout", (), fresh_actor=True),
+    Spec("accounts.create_invite", "POST", "/teams/{team_id}/invites", ("email", "role")),
+    Spec("accounts.issue_recovery", "POST", "/teams/{team_id}/members/{daan}/recovery", ()),
+    Spec("accounts.new_team", "POST", "/teams/new", ("team_name",)),
+    Spec("accounts.profile", "POST", "/profile", ("person_name", "locale")),
+    Spec("accounts.add_passkey", "POST", "/profile/passkeys/new", ()),
+    Spec("accounts.add_passkey_verify", "POST", "/profile/passkeys/verify", ("credential",), json=True),
+    Spec("accounts.remove_passkey", "POST", "/profile/passkeys/1/remove", ()),
+    Spec("accounts.delete_account", "POST", "/profile/delete", (), fresh_actor=True),
+    Spec("accounts.end_device_session", "POST", "/profile/sessions/1/end", (), fresh_actor=True),
+    Spec("accounts.end_all_sessions", "POST", "/profile/sessions/end-all", (), fresh_actor=True),
+    Spec("accounts.audit_log", "GET", "/admin/audit-log", ("before",), query=True),
+    Spec("intervisie.plan", "POST", "/intervisie/teams/{team_id}/plan", PLAN_FIELDS + ("submission",)),
+    Spec("intervisie.plan", "GET", "/intervisie/teams/{team_id}/plan", ("sjabloon",), query=True),
+    Spec("intervisie.edit", "POST", "/intervisie/rondes/{planned}/wijzig", PLAN_FIELDS),
+    Spec("intervisie.cancel", "POST", "/intervisie/rondes/{doomed}/afgelasten", ()),
+    Spec("intervisie.answer", "POST", "/intervisie/rondes/{planned}/rsvp", ("antwoord",), actor="daan", htmx=True),
+    Spec("intervisie.case", "POST", "/intervisie/rondes/{planned}/casus", ("help_question", "case_text", "accept_risk"),
+         actor="sanne"),
+    Spec("intervisie.live_state", "GET", "/intervisie/rondes/{live}/live/stand", ("v",), actor="daan", query=True),
+    Spec("intervisie.live_start", "POST", "/intervisie/rondes/{planned}/live/start", ("inbrenger",), htmx=True),
+    Spec("intervisie.live_post", "POST", "/intervisie/rondes/{live}/live/bijdragen", ("fase", "tekst"), actor="daan",
+         htmx=True),
+    Spec("intervisie.live_rate", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/waardeer", ("waardering",),
+         actor="sanne", htmx=True),
+    Spec("intervisie.live_helpful", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/helpt", ("helpt",),
+         actor="sanne", htmx=True),
+    Spec("intervisie.live_hide", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/verberg", (), htmx=True),
+    Spec("intervisie.live_next", "POST", "/intervisie/rondes/{live}/live/volgende", ("fase",), htmx=True),
+    Spec("intervisie.live_back", "POST", "/intervisie/rondes/{live}/live/terug", ("fase",), htmx=True),
+    Spec("intervisie.live_extend", "POST", "/intervisie/rondes/{live}/live/verleng", ("fase", "minuten"), htmx=True),
+    Spec("intervisie.live_reveal", "POST", "/intervisie/rondes/{live}/live/toon", ("fase",), htmx=True),
+    Spec("intervisie.reflect", "POST", "/intervisie/rondes/{planned}/reflectie",
+         ("takeaway", "action_1", "action_2", "learning_point", "score", "comment"), actor="sanne"),
+    Spec("intervisie.action_done", "POST", "/intervisie/acties/{action}/klaar", ()),
+    Spec("intervisie.calendar_settings", "POST", "/intervisie/agenda", ()),
+    Spec("intervisie.calendar_revoke", "POST", "/intervisie/agenda/intrekken", ()),
+    Spec("intervisie.team_overview", "POST", "/intervisie/teams/{team_id}/overzicht",
+         ("case_retention_days", "case_preview_hours")),
+    Spec("notify.read_all", "POST", "/meldingen/gelezen", ()),
+    Spec("notify.settings", "POST", "/meldingen/instellingen",
+         ("quiet_enabled", "quiet_evening", "quiet_morning", "quiet_weekends", "kind")),
+    Spec("notify.send_test", "POST", "/meldingen/test", ()),
+    Spec("notify.subscribe", "POST", "/push/subscriptions", ("endpoint", "keys", "expirationTime"), json=True),
+    Spec("notify.unsubscribe", "DELETE", "/push/subscriptions", ("endpoint",), json=True),
+    Spec("notify.remove_device", "POST", "/meldingen/apparaten/{subscription}/verwijder", ()),
+]
+
+
+def path_of(spec: Spec, world: World) -> str:
+    values = {"team_id": world.team_id, "planned": world.planned, "live": world.live, "item": world.item,
+              "action": world.action, "invite": world.invite, "recovery": world.recovery,
+              "subscription": world.subscription, "daan": world.people["daan"].id, **world.extra}
+    return spec.path.format(**values)
+
+
+# Hostile inputs --------------------------------------------------------------------------------
+
+NASTY = [
+    "", " ", "\x00", "a\x00b", "\r\nX-Evil: 1", "\u2028", "\x1b[31m", "\ufeff", "\u202e", "🙂" * 3,
+    str(2**70), str(-2**70), "-1", "0", "1e9", "NaN", "Infinity", "1.5", "0x10", "null", "true", "[]", "{}",
+    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{7*7}}", "javascript:alert(1)",
+    "9999-12-31", "0000-00-00", "25:61", "24:00", "2024-02-30", "yes", "no", "maybe", "koud", "warm", "1", "y",
+    "member", "lead", "nl", "en", "https://fcm.googleapis.com/fcm/send/\x00", "' OR 1=1 --", "%00", "../../etc",
+]
+LONG = [121, 201, 501, 1001, 2001, 5001, 70_000]
+
+texts = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=40),
+    st.builds(lambda n, c: c * n, st.sampled_from(LONG), st.sampled_from(["x", "é", "\x00", "🙂", "<"])),
+)
+
+
+@dataclass(frozen=True)
+class FilePart:
+    name: str = "x.txt"
+    content: bytes = b"not text"
+
+
+field_values = st.one_of(
+    texts,
+    st.lists(texts, min_size=2, max_size=3),  # a repeated form key
+    st.just(FilePart()),
+    st.just(FilePart("", b"")),  # an empty file input
+)
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
+                         st.floats(allow_nan=False, allow_infinity=False), texts)
+json_values = st.recursive(json_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=6)
+
+
+@dataclass(frozen=True)
+class Body:
+    kind: str  # form, multipart, json, raw, huge, none
+    data: object = None
+    csrf: bool = True
+
+
+def bodies(spec: Spec):
+    """Every way to send something to the endpoint, for its own field names and a stranger one."""
+    names = list(spec.fields) + ["csrf_token_x"]
+    form = st.dictionaries(st.sampled_from(names), field_values, max_size=len(names))
+    as_json_object = st.dictionaries(st.one_of(st.sampled_from(names), st.text(max_size=6)), json_values,
+                                     max_size=len(names))
+    return st.one_of(
+        st.builds(Body, st.just("form"), form),
+        st.builds(Body, st.just("multipart"), form),
+        st.builds(Body, st.just("json"), st.one_of(as_json_object, json_values)),
+        st.builds(Body, st.just("raw"), st.sampled_from([
+            b"%FF%FE=%ED%A0%80", b"\xff\xfe\x00", b"a=%ED%A0%80&a=%C0%AF", b"=&=&&==", b"a" * 300_000,
+            b"{\"endpoint\": \"\\ud800\"}", b"{" * 5000, b"[" * 100_000])),
+        st.builds(Body, st.just("huge"), st.sampled_from(list(spec.fields) or ["x"])),
+        st.builds(Body, st.just("none")),
+        st.builds(Body, st.just("form"), form, csrf=st.just(False)),
+    )
+
+
+def query_values():
+    return st.dictionaries(st.sampled_from(["next", "before", "sjabloon", "v", "x"]),
+                           st.one_of(texts, st.lists(texts, min_size=2, max_size=3)), max_size=3)
+
+
+def send(client, spec: Spec, path: str, body: Body, token: str):
+    """One request as an attacker's script would make it; the CSRF token is valid unless dropped."""
+    headers = {"X-CSRFToken": token} if body.csrf else {}
+    if spec.htmx:
+        headers["HX-Request"] = "true"
+    kwargs: dict = {"headers": headers}
+    if body.kind == "form":
+        kwargs["data"] = {k: _plain(v) for k, v in body.data.items()}
+        kwargs["content_type"] = "application/x-www-form-urlencoded"
+        if any(isinstance(v, FilePart) for v in body.data.values()):
+            kwargs["content_type"] = "multipart/form-data"
+            kwargs["data"] = {k: _part(v) for k, v in body.data.items()}
+    elif body.kind == "multipart":
+        kwargs["data"] = {k: _part(v) for k, v in body.data.items()}
+        kwargs["content_type"] = "multipart/form-data"
+    elif body.kind == "json":
+        kwargs["data"] = json.dumps(body.data, ensure_ascii=True)
+        kwargs["content_type"] = "application/json"
+    elif body.kind == "raw":
+        kwargs["data"] = body.data
+        kwargs["content_type"] = "application/json" if body.data[:1] in (b"{", b"[") else \
+            "application/x-www-form-urlencoded"
+    elif body.kind == "huge":
+        kwargs["data"] = {body.data: "x" * (1024 * 1024 + 10)}
+    return client.open(path, method=spec.method, **kwargs)
+
+
+def _surrogate_safe(value: str) -> str:
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def _plain(value):
+    if isinstance(value, list):
+        return [_surrogate_safe(v) for v in value]
+    if isinstance(value, FilePart):
+        return value.content.decode()
+    return _surrogate_safe(value)
+
+
+def _part(value):
+    if isinstance(value, FilePart):
+        return (io.BytesIO(value.content), value.name)
+    return _plain(value)
+
+
+# Checks ----------------------------------------------------------------------------------------
+
+BARE_WERKZEUG = re.compile(r"<title>\d{3} [A-Za-z ]+</title>")
+CLEAR = ('class="error"', "flash-error", 'class="flash', "Naar Vandaag", "Naar inloggen", "Deze link")
+
+
+def assert_clear(response, spec: Spec) -> None:
+    """Never a 500; a refusal says what is wrong, as JSON to scripts or a page/fragment to people."""
+    assert response.status_code < 500, f"{spec.endpoint}: {response.status_code}"
+    if response.status_code < 400:
+        return
+    body = response.get_data(as_text=True)
+    assert not BARE_WERKZEUG.search(body), f"{spec.endpoint}: bare Werkzeug page {response.status_code}"
+    if response.is_json:
+        assert isinstance(response.get_json(), dict) and response.get_json().get("error"), body[:300]
+        return
+    if response.mimetype == "text/event-stream":
+        return
+    assert any(mark in body for mark in CLEAR), f"{spec.endpoint} {response.status_code}: no message: {body[:500]}"
+
+
+def row_counts() -> dict[str, int]:
+    """The number of rows in every table, in one statement (fast enough to run around each request)."""
+    tables = list(db.metadata.sorted_tables)
+    query = select(*[select(func.count()).select_from(t).scalar_subquery().label(t.name) for t in tables])
+    return dict(db.session.execute(query).mappings().one())
+
+
+def fresh_person(app, world: World, role="lead") -> Person:
+    return add_person(app, world.team, role=role)
