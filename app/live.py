@@ -17,6 +17,9 @@ import threading
 from typing import Protocol
 
 PREFIX = "leerkring:"
+# What a subscription hears when its process is stopping: the stream ends with a `retry:` so the
+# phone reconnects, through the load balancer, to a process that stays (see gunicorn.conf.py).
+DRAIN = "drain"
 log = logging.getLogger(__name__)
 
 
@@ -58,12 +61,23 @@ class _Hub:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subs: dict[str, set[Subscription]] = {}
+        self.draining = False
 
     def _add(self, channel: str) -> Subscription:
         sub = Subscription(self, channel)
         with self._lock:
             self._subs.setdefault(channel, set()).add(sub)
+            if self.draining:
+                sub._queue.put(DRAIN)
         return sub
+
+    def drain(self) -> None:
+        """The process is stopping: every open (and every new) subscription hears DRAIN next."""
+        with self._lock:
+            self.draining = True
+            subs = [sub for group in self._subs.values() for sub in group]
+        for sub in subs:
+            sub._queue.put(DRAIN)
 
     def _remove(self, sub: Subscription) -> None:
         with self._lock:
@@ -230,6 +244,6 @@ class StreamLimits:
             return self._total if person_id is None else self._per_person.get(person_id, 0)
 
 
-def broker_for(redis_url: str | None) -> Broker:
+def broker_for(redis_url: str | None, prefix: str = PREFIX) -> Broker:
     """RedisBroker when a Redis URL is configured, else the in-process LocalBroker."""
-    return RedisBroker(redis_url) if redis_url else LocalBroker()
+    return RedisBroker(redis_url, prefix) if redis_url else LocalBroker()

@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
     from app import live
     from app.intervisie import demo, notifications, services, views
 
-    app.extensions["live"] = live.broker_for(app.config.get("REDIS_URL"))
+    app.extensions["live"] = live.broker_for(app.config.get("REDIS_URL"), app.config.get("LIVE_CHANNEL_PREFIX", live.PREFIX))
     app.extensions["live_streams"] = live.StreamLimits()
     app.register_blueprint(views.bp)
     registry = hooks.of(app)

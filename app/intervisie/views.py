@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import random
 import time
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from app.intervisie.loaders import ROUND, load_round
 from app.intervisie.forms import CaseForm, NewPlanForm, PlanForm, ReflectionForm, TeamSettingsForm
 from app.accounts.models import Team
 from app.intervisie.models import Round
+from app.live import DRAIN
 from app.intervisie.notifications import announce, tell_case_removed
 from app.models_base import utcnow
 from app.web import reload_user
@@ -316,6 +318,9 @@ def live_stream(round_id):
             check_at = time.monotonic() + heartbeat
             while True:
                 message = subscription.get(timeout=heartbeat)
+                if message == DRAIN:  # this process stops: reconnect (to another) in 0.5-3 s
+                    yield f"retry: {random.randint(500, 3000)}\n\n"
+                    return
                 if time.monotonic() >= check_at:
                     if not may_follow(round_id, person_id):
                         yield "event: gone\ndata: gone\n\n"
