@@ -20,7 +20,7 @@ from app import access, recognisable
 from app.accounts import services as accounts
 from app.accounts.loaders import TEAM
 from app.extensions import db
-from app.intervisie import calendar, live_round, methods, phases, services
+from app.intervisie import calendar, live_fragment, live_round, methods, phases, services
 from app.intervisie.loaders import ROUND, load_round
 from app.intervisie.forms import CaseForm, NewPlanForm, PlanForm, ReflectionForm, TeamSettingsForm
 from app.accounts.models import Team
@@ -251,20 +251,26 @@ def case(round_id):
 
 # The live round ----------------------------------------------------------------------------------
 
-def render_live(acc: services.Access, *, fragment: bool = False, status: int = 200, error: str | None = None):
-    now = utcnow()
+def live_context(acc: services.Access, now: datetime, error: str | None = None) -> dict:
     lv = live_round.view(db.session, acc, now)
     choosing = lv.is_facilitator and lv.status == phases.PLANNED
-    context = dict(acc=acc, rnd=acc.round, lv=lv, error=error,
-                   actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
-                   case=services.visible_case(db.session, acc, now),
-                   start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
-                   participants=[p for p in acc.round.participants if p.role != phases.FACILITATOR] if choosing else [])
-    if fragment:
-        response = Response(render_block("intervisie/live.html", "state", **context), status)
+    return dict(acc=acc, rnd=acc.round, lv=lv, error=error,
+                actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
+                case=services.visible_case(db.session, acc, now),
+                start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
+                participants=[p for p in acc.round.participants if p.role != phases.FACILITATOR] if choosing else [])
+
+
+def render_live(acc: services.Access, *, fragment: bool = False, status: int = 200, error: str | None = None):
+    now = utcnow()
+    version = acc.round.version
+    if fragment and error is None:  # the same for every phone of a role: rendered once per version
+        response = Response(live_fragment.state_html(db.session, acc, now, lambda: live_context(acc, now)), status)
+    elif fragment:
+        response = Response(render_block("intervisie/live.html", "state", **live_context(acc, now, error)), status)
     else:
-        response = Response(render_template("intervisie/live.html", **context), status)
-    response.headers["X-Round-Version"] = str(lv.version)
+        response = Response(render_template("intervisie/live.html", **live_context(acc, now, error)), status)
+    response.headers["X-Round-Version"] = str(version)
     return response
 
 
