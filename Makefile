@@ -44,18 +44,23 @@ run: migrate
 	PORT=$(PORT) LEERKRING_WORKER=thread $(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --worker-class gthread --threads $${THREADS:-200} --keep-alive 75 \
 	  --workers 1 --access-logfile - --log-level warning 'app:create_app()'
 
-# PostgreSQL for the second pass; REQUIRE_POSTGRES=1 (CI) makes its absence an error.
+# The second pass runs on the scale-out path: the test database on PostgreSQL (emptied per test,
+# never DATABASE_URL) and rate limits and the live broker on Redis (keys under a per-run prefix,
+# removed afterwards). It runs when both answer; REQUIRE_POSTGRES=1 (CI) makes their absence an error.
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+SCALE_UP := $(PY) -c "import psycopg, redis; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close(); redis.Redis.from_url('$(TEST_REDIS_URL)', socket_connect_timeout=3).ping()"
 
 test: deps
 	@test -x /usr/bin/chromium || { echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; }
-	@if $(PY) -c "import psycopg; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== database tests on PostgreSQL ($(TEST_POSTGRES_URL))"; \
-	  TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -q -p no:cacheprovider -m "postgres or not e2e" tests/integration tests/unit || exit 1; \
-	elif [ "$${REQUIRE_POSTGRES:-0}" = 1 ]; then echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL)"; exit 1; \
-	else echo "== PostgreSQL not reachable at $(TEST_POSTGRES_URL): its pass is skipped"; fi
-	@echo "== the whole suite on SQLite, browser tests included"
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@echo "== 1/2 the whole suite on the embedded default (SQLite, in-process broker and rate limits)"
+	env -u REDIS_URL -u TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+	@if $(SCALE_UP) 2>/dev/null; then \
+	  echo "== 2/2 the whole suite on PostgreSQL ($(TEST_POSTGRES_URL)) and Redis ($(TEST_REDIS_URL))"; \
+	  TEST_DATABASE_URL=$(TEST_POSTGRES_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS) || exit 1; \
+	elif [ "$${REQUIRE_POSTGRES:-0}" = 1 ]; then \
+	  echo "PostgreSQL at $(TEST_POSTGRES_URL) or Redis at $(TEST_REDIS_URL) does not answer"; $(SCALE_UP); exit 1; \
+	else echo "== 2/2 skipped: PostgreSQL ($(TEST_POSTGRES_URL)) or Redis ($(TEST_REDIS_URL)) does not answer"; fi
 
 bench: deps
 	$(PY) -m bench

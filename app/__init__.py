@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
-from app import assets, config, security
+from app import assets, config, ops, security
 from app.safe_json import SafeJSONProvider
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
@@ -81,10 +81,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     db.init_app(app)
+    ops.init_app(app)  # first: its request timer and id wrap everything the others do
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
+    # Flask-Limiter's one module-level Limiter keeps the first key prefix it was given; an app
+    # names its own (tests build many apps in one process, each with its own prefix).
+    limiter._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")
     limiter.init_app(app)
     compress.init_app(app)
     security.init_app(app)

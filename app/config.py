@@ -51,6 +51,24 @@ def vapid_subject(app_url: str) -> str:
                                                else "mailto:beheer@leerkring.nl")
 
 
+class ConfigError(RuntimeError):
+    """The environment does not describe a safe production setup; the message says what to set."""
+
+
+def production_problems(env) -> list[str]:
+    """What a production start (LEERKRING_ENV=production) lacks, in words an operator can act on."""
+    problems = []
+    if not env.get("SECRET_KEY", "").strip():
+        problems.append("SECRET_KEY is not set (a long random value, the same for every process)")
+    app_url = env.get("APP_URL", "").strip()
+    if not app_url.startswith("https://"):
+        problems.append(f"APP_URL must be the public https:// address (now {app_url or 'not set'!r})")
+    subject = env.get("VAPID_SUBJECT", "").strip()
+    if not subject.startswith(("mailto:", "https://")):
+        problems.append("VAPID_SUBJECT is not set (mailto:beheer@example.org or an https:// address)")
+    return problems
+
+
 def load(instance_path: str) -> dict:
     """Build the configuration mapping for create_app()."""
     port = os.environ.get("PORT", "5000")
@@ -58,9 +76,15 @@ def load(instance_path: str) -> dict:
     rp_id, origin = relying_party(app_url)
     redis_url = os.environ.get("REDIS_URL", "").strip() or None
     production = os.environ.get("LEERKRING_ENV", "development") == "production"
+    if production and (problems := production_problems(os.environ)):
+        raise ConfigError("Leerkring will not start in production (LEERKRING_ENV=production): "
+                          + "; ".join(problems) + ". See README.md, Production.")
     threads = int(os.environ.get("THREADS", "200"))  # gunicorn threads per process (Makefile)
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
+        "PRODUCTION": production,
+        # One JSON line per request on stderr (app/ops.py); "text" leaves logging as it is.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "APP_URL": app_url,
         "WEBAUTHN_RP_ID": rp_id,
@@ -97,6 +121,10 @@ def load(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": False,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Keys in a shared Redis: rate-limit counters and live-round channels start with these, so
+        # two installations (or test runs) on one Redis never see each other's counters or events.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "leerkring"),
+        "LIVE_CHANNEL_PREFIX": os.environ.get("LIVE_CHANNEL_PREFIX", "leerkring:"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_AUTH": os.environ.get("RATELIMIT_AUTH", "10 per minute;60 per hour"),
         # The sign-in page asks for passkey options on every load (autofill): looser than sign-in.

@@ -28,6 +28,9 @@ from sqlalchemy.orm import Session
 
 PREFIX = "leerkring:"
 PENDING = "live.pending"  # session.info key: channel -> message, waiting for the commit
+# What a subscription hears when its process is stopping: the stream ends with a `retry:` so the
+# phone reconnects, through the load balancer, to a process that stays (see gunicorn.conf.py).
+DRAIN = "drain"
 log = logging.getLogger(__name__)
 
 
@@ -69,12 +72,23 @@ class _Hub:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subs: dict[str, set[Subscription]] = {}
+        self.draining = False
 
     def _add(self, channel: str) -> Subscription:
         sub = Subscription(self, channel)
         with self._lock:
             self._subs.setdefault(channel, set()).add(sub)
+            if self.draining:
+                sub._queue.put(DRAIN)
         return sub
+
+    def drain(self) -> None:
+        """The process is stopping: every open (and every new) subscription hears DRAIN next."""
+        with self._lock:
+            self.draining = True
+            subs = [sub for group in self._subs.values() for sub in group]
+        for sub in subs:
+            sub._queue.put(DRAIN)
 
     def _remove(self, sub: Subscription) -> None:
         with self._lock:
@@ -241,9 +255,9 @@ class StreamLimits:
             return self._total if person_id is None else self._per_person.get(person_id, 0)
 
 
-def broker_for(redis_url: str | None) -> Broker:
+def broker_for(redis_url: str | None, prefix: str = PREFIX) -> Broker:
     """RedisBroker when a Redis URL is configured, else the in-process LocalBroker."""
-    return RedisBroker(redis_url) if redis_url else LocalBroker()
+    return RedisBroker(redis_url, prefix) if redis_url else LocalBroker()
 
 
 # Publishing after the commit ------------------------------------------------------------------
@@ -294,7 +308,7 @@ def _listen_once(target, name: str, fn) -> None:
 
 def init_app(app: Flask) -> None:
     """The broker (Redis when REDIS_URL is set), the stream counter, and the session hooks."""
-    app.extensions["live"] = broker_for(app.config.get("REDIS_URL"))
+    app.extensions["live"] = broker_for(app.config.get("REDIS_URL"), app.config.get("LIVE_CHANNEL_PREFIX", PREFIX))
     app.extensions["live_streams"] = StreamLimits()
     # On the Session class: every session of every app, so the worker's commits publish too.
     _listen_once(Session, "after_commit", _publish_pending)

@@ -15,9 +15,13 @@ def wants_block() -> bool:
 def page_or_block(template: str, block: str, *, status: int = 200, **context) -> Response:
     """`template` rendered whole for a browser, or only its `block` for an htmx swap."""
     if wants_block():
-        body = render_block(template, block, **context)
-    else:
-        body = render_template(template, **context)
+        return block_response(render_block(template, block, **context), status)
+    return block_response(render_template(template, **context), status)
+
+
+def block_response(body: str, status: int = 200) -> Response:
+    """An answer that differs between a page and its htmx block (for a block rendered elsewhere,
+    e.g. from a cache)."""
     response = Response(body, status)
     response.vary.update(("HX-Request", "HX-Request-Type"))  # one URL, two answers: caches must tell them apart
     return response

@@ -1,12 +1,16 @@
 """Shared fixtures: an app on a fresh database, clients, factories and a signed-in helper.
 
 Tests run on SQLite by default. With TEST_DATABASE_URL pointing at PostgreSQL the same tests run
-there (each test gets empty tables).
+there (each test gets empty tables). With REDIS_URL set they run on the scale-out path: rate limits
+and the live-round broker on that Redis, under keys and channels that belong to this test session
+alone (each app its own prefix), removed when the session ends.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import re
+import secrets
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +26,11 @@ from app.extensions import db  # noqa: E402
 
 # Never DATABASE_URL: a developer's own database must not be emptied by a test run.
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# Every key and channel of this run starts with this; every app gets a number after it, so tests
+# never see each other's rate-limit counters or live events, and runs never see each other's.
+SESSION_PREFIX = f"leerkring-test-{secrets.token_hex(6)}"
+_app_numbers = itertools.count(1)
 
 
 def _vapid_pem() -> str:
@@ -52,8 +61,37 @@ def app_config(tmp_path: Path, **overrides) -> dict:
         "VAPID_PRIVATE_KEY": VAPID_PEM,
         "PUSH_TIMEOUT": 2,
     }
+    config.update(redis_config(next(_app_numbers)))
     config.update(overrides)
     return config
+
+
+def redis_config(number: int) -> dict:
+    """Rate limits and the live broker: on REDIS_URL when set (own prefix), else in the process."""
+    prefix = f"{SESSION_PREFIX}-{number}"
+    return {"REDIS_URL": TEST_REDIS_URL or None, "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
+            "RATELIMIT_KEY_PREFIX": prefix, "LIVE_CHANNEL_PREFIX": f"{prefix}:"}
+
+
+def delete_redis_keys(url: str, pattern: str) -> int:
+    """Delete the keys matching `pattern`; how many there were."""
+    import redis
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+        return len(keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_keys_cleaned():
+    """Leave nothing of this run in the shared Redis."""
+    yield
+    if TEST_REDIS_URL:
+        delete_redis_keys(TEST_REDIS_URL, f"*{SESSION_PREFIX}*")
 
 
 @pytest.fixture
@@ -67,6 +105,7 @@ def app(tmp_path):
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+    application.extensions["live"].close()
 
 
 @pytest.fixture
@@ -155,3 +194,18 @@ def login(client):
         sign_in_as(on or client, person)
         return on or client
     return do
+
+
+# CI runs with REQUIRE_NO_SKIPS=1: a test that skipped (Redis or PostgreSQL missing, say) fails the run.
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("REQUIRE_NO_SKIPS") == "1" and _skipped and exitstatus == 0:
+        print(f"\nREQUIRE_NO_SKIPS=1 and {len(_skipped)} test(s) skipped: {', '.join(_skipped[:10])}")
+        session.exitstatus = 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import random
 import time
 from datetime import datetime, timedelta
 
@@ -20,14 +21,15 @@ from app.accounts import services as accounts
 from app.accounts.loaders import TEAM
 from app.extensions import db
 from app.form_base import clean_text
-from app.intervisie import calendar, live_round, methods, phases, services
+from app.intervisie import calendar, live_fragment, live_round, methods, phases, services
 from app.intervisie.loaders import ROUND, load_round
 from app.intervisie.forms import CaseForm, NewPlanForm, PlanForm, ReflectionForm, TeamSettingsForm
 from app.accounts.models import Team
 from app.intervisie.models import Round
+from app.live import DRAIN
 from app.intervisie.notifications import announce, tell_case_removed
 from app.models_base import utcnow
-from app.rendering import page_or_block, wants_block
+from app.rendering import block_response, page_or_block, wants_block
 from app.timezone import AMSTERDAM
 from app.web import reload_user
 
@@ -244,19 +246,27 @@ def case(round_id):
 
 # The live round ----------------------------------------------------------------------------------
 
-def render_live(acc: services.Access, *, status: int = 200, error: str | None = None):
-    """The live page, or to htmx its changing part (the `state` block)."""
-    now = utcnow()
+def live_context(acc: services.Access, now: datetime, error: str | None = None) -> dict:
     lv = live_round.view(db.session, acc, now)
     choosing = lv.is_facilitator and lv.status == phases.PLANNED
-    context = dict(acc=acc, rnd=acc.round, lv=lv, error=error, ratings=live_round.RATING_LABELS,
-                   actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
-                   case=services.visible_case(db.session, acc, now),
-                   start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
-                   participants=[p for p in acc.round.participants
-                                 if p.role != phases.FACILITATOR and p.person_id is not None] if choosing else [])
-    response = page_or_block("intervisie/live.html", "state", status=status, **context)
-    response.headers["X-Round-Version"] = str(lv.version)
+    return dict(acc=acc, rnd=acc.round, lv=lv, error=error, ratings=live_round.RATING_LABELS,
+                actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
+                case=services.visible_case(db.session, acc, now),
+                start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
+                participants=[p for p in acc.round.participants
+                              if p.role != phases.FACILITATOR and p.person_id is not None] if choosing else [])
+
+
+def render_live(acc: services.Access, *, status: int = 200, error: str | None = None):
+    """The live page, or to htmx its changing part (the `state` block). That block is the same for
+    every phone of a role, so it is rendered once per round version (live_fragment)."""
+    now = utcnow()
+    version = acc.round.version
+    if wants_block() and error is None:
+        response = block_response(live_fragment.state_html(db.session, acc, now, lambda: live_context(acc, now)), status)
+    else:
+        response = page_or_block("intervisie/live.html", "state", status=status, **live_context(acc, now, error))
+    response.headers["X-Round-Version"] = str(version)
     return response
 
 
@@ -310,6 +320,9 @@ def live_stream(round_id):
             check_at = time.monotonic() + heartbeat
             while True:
                 message = subscription.get(timeout=heartbeat)
+                if message == DRAIN:  # this process stops: reconnect (to another) in 0.5-3 s
+                    yield f"retry: {random.randint(500, 3000)}\n\n"
+                    return
                 if time.monotonic() >= check_at:
                     if not may_follow(round_id, person_id):
                         yield "event: gone\ndata: gone\n\n"

@@ -145,10 +145,24 @@ class LiveServer:
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
+        self.app.extensions["live"].close()
+
+
+def empty_database() -> None:
+    """Start the migrations from nothing. A SQLite file here is new; the PostgreSQL test database
+    (TEST_DATABASE_URL) still holds the tables, types and alembic_version of the last run."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
 
 
 def start_live_server(tmp_dir: Path) -> LiveServer:
-    """The app on a fresh SQLite file, schema built by the migrations, served in a thread."""
+    """The app on a fresh database (SQLite, or TEST_DATABASE_URL's PostgreSQL emptied first), schema
+    built by the migrations, served in a thread."""
     import flask_migrate
     from werkzeug.serving import make_server
 
@@ -158,6 +172,7 @@ def start_live_server(tmp_dir: Path) -> LiveServer:
     url = f"http://localhost:{port}"
     app = create_app(app_config(tmp_dir, APP_URL=url, WEBAUTHN_RP_ID="localhost", WEBAUTHN_ORIGIN=url))
     with app.app_context():
+        empty_database()
         flask_migrate.upgrade()
         # Tables of models whose migration is not written yet (the coordinator writes one after a
         # merge; tests/integration/test_migrations.py guards that). Existing tables are untouched.

@@ -268,6 +268,8 @@ MATRIX: dict[str, Entry] = {
     "web.manifest": Entry(const("/manifest.webmanifest"), EVERYONE),
     "web.service_worker": Entry(const("/sw.js"), EVERYONE),
     "web.robots": Entry(const("/robots.txt"), EVERYONE),
+    "ops.healthz": Entry(const("/healthz"), EVERYONE),
+    "ops.readyz": Entry(const("/readyz"), EVERYONE),
     # Accounts: links (a setup link stops working once an organisation exists: 410 for all)
     "accounts.setup": Entry(lambda w: f"/setup/{w.tokens['setup']}", expect("410", anonymous="410"),
                             data=lambda w: {"organisation_name": "X", "team_name": "Y", "person_name": "Z"}),

@@ -8,7 +8,7 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from conftest import app_config, csrf_token
+from conftest import SESSION_PREFIX, TEST_REDIS_URL, app_config, csrf_token, delete_redis_keys
 
 
 def test_post_without_csrf_token_is_refused(app, make_team, make_person, login):
@@ -124,6 +124,47 @@ def test_sign_in_is_rate_limited(tmp_path):
     assert "Even rustig aan" in page.get_data(as_text=True)
     with application.app_context():
         db.drop_all()
+
+
+def redis_or_skip() -> str:
+    """The Redis the suite runs on (REDIS_URL), or a local one on database 15 for this test alone."""
+    url = TEST_REDIS_URL or "redis://127.0.0.1:6379/15"
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"Redis is not reachable at {url}")
+    return url
+
+
+def sign_in_attempts(application, n: int) -> list[int]:
+    client = application.test_client()
+    token = csrf_token(client)
+    return [client.post("/login/verify", data="{}", content_type="application/json",
+                        headers={"X-CSRFToken": token}).status_code for _ in range(n)]
+
+
+def test_rate_limit_counters_in_a_shared_redis_belong_to_their_installation(tmp_path):
+    """Counters live in Redis (shared by the processes of one installation) under the installation's
+    own prefix: another installation, or the next test run, on the same Redis starts at zero."""
+    url = redis_or_skip()
+    prefix = f"{SESSION_PREFIX}-shared-{tmp_path.name}"
+
+    def installation(name: str):
+        application = create_app(app_config(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_AUTH="2 per minute",
+                                            RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=f"{prefix}-{name}"))
+        with application.app_context():
+            db.create_all()
+        return application
+
+    try:
+        assert sign_in_attempts(installation("a"), 3) == [400, 400, 429]
+        assert sign_in_attempts(installation("b"), 3) == [400, 400, 429]  # not a's counters
+        assert sign_in_attempts(installation("a"), 1) == [429]  # a's second process: same counters
+    finally:
+        with create_app(app_config(tmp_path)).app_context():
+            db.drop_all()
+        assert delete_redis_keys(url, f"*{prefix}*") >= 2
 
 
 # Request size and friendly error pages --------------------------------------------------------

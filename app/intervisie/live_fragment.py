@@ -1,0 +1,103 @@
+"""The live state fragment, rendered once per round version and role for the phones that share it.
+
+After every change each phone of a round fetches the fragment. Most phones see exactly the same
+HTML as every other phone with their role: the same phase, timer, items and buttons. Only these
+make a phone's fragment its own, and such a phone gets its own render as before:
+- an item of theirs that others do not see (hidden by the facilitator, or written in silence and
+  not yet revealed);
+- their own open actions from the last round (shown at the start);
+- how many items they wrote in this phase (it decides whether they may post another).
+What differs per request but not per person (the CSRF token of the session, the server's clock)
+is rendered as a placeholder and filled in on the way out.
+
+The cache lives in the process, keyed by (round, version, role, locale, case, second left on
+the timer, own items in this phase) and bounded (least recently used out), so it needs no
+invalidation: a change makes a new version, and old keys simply age out.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+
+from app.intervisie import live_round, methods, phases, services
+from app.intervisie.models import Contribution
+
+CSRF_PLACEHOLDER = "\x00csrf\x00"
+NOW_PLACEHOLDER = "\x00now\x00"
+
+
+class _Now:
+    """Stands in for `now()` in the template: its isoformat() is the placeholder."""
+
+    def isoformat(self) -> str:
+        return NOW_PLACEHOLDER
+
+
+class FragmentCache:
+    """A small thread-safe LRU of rendered fragments."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        with self._lock:
+            html = self._items.get(key)
+            if html is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return html
+
+    def put(self, key, html: str) -> None:
+        with self._lock:
+            self._items[key] = html
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+cache = FragmentCache()
+
+
+def shared_key(session, acc: services.Access, now) -> tuple | None:
+    """The key under which this phone's fragment is shared, or None when it is its own."""
+    rnd = acc.round
+    me = acc.me.person_id
+    method = methods.get(rnd.method_key)
+    plist = method.phases(rnd.minutes)
+    state = live_round.state_of(rnd)
+    own = session.execute(select(Contribution.phase_index, Contribution.hidden)
+                          .where(Contribution.round_id == rnd.id, Contribution.author_id == me)).all()
+    for phase_index, hidden in own:
+        if hidden or not phases.visible(phase_index, plist[phase_index], state, author_id=me, viewer_id=-1):
+            return None
+    if rnd.phase_index <= 0 and services.open_actions_before(session, rnd, me):
+        return None
+    case = services.visible_case(session, acc, now)
+    left = phases.time_left(state, plist, now)
+    in_phase = sum(1 for phase_index, _ in own if phase_index == rnd.phase_index)
+    return (rnd.id, rnd.version, acc.role, str(get_locale() or "nl"), case.round_id if case else None,
+            int(left.total_seconds()) if left is not None else None, in_phase)
+
+
+def state_html(session, acc: services.Access, now, context: Callable[[], dict]) -> str:
+    """The "state" block of intervisie/live.html for this phone: shared when it can be."""
+    key = shared_key(session, acc, now)
+    if key is None:
+        return render_block("intervisie/live.html", "state", **context())
+    html = cache.get(key)
+    if html is None:
+        html = render_block("intervisie/live.html", "state", **context(),
+                            csrf_token=lambda: CSRF_PLACEHOLDER, now=_Now)
+        cache.put(key, html)
+    return html.replace(CSRF_PLACEHOLDER, generate_csrf()).replace(NOW_PLACEHOLDER, now.isoformat())

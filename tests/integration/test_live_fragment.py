@@ -1,0 +1,40 @@
+"""The live state fragment is rendered once per round version and role, yet every phone still gets
+its own CSRF token, and a phone with something private (an item written in silence) its own render."""
+from __future__ import annotations
+
+import re
+
+from app.intervisie import live_fragment
+from conftest import csrf_token
+from test_intervisie import as_, planned_round, post, startable, team  # noqa: F401 (team: the fixture)
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def stand(client, round_id) -> str:
+    return client.get(f"/intervisie/rondes/{round_id}/live/stand", headers={"HX-Request": "true"}).get_data(as_text=True)
+
+
+def test_phones_of_one_role_share_one_render_with_their_own_token(app, team, login):  # noqa: F811
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    startable(app, round_id)
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0}).status_code == 200  # silent questions
+    daan, fatima = as_(app, login, people["daan"]), as_(app, login, people["fatima"])
+    misses = live_fragment.cache.misses
+    first, second = stand(daan, round_id), stand(fatima, round_id)
+    assert live_fragment.cache.misses == misses + 1  # rendered once for both participants
+    assert "\x00" not in first + second
+    # Each form carries the phone's own session token, and the server clock is filled in.
+    assert set(TOKEN.findall(first)) == {csrf_token(daan, f"/intervisie/rondes/{round_id}/live")}
+    assert set(TOKEN.findall(second)) == {csrf_token(fatima, f"/intervisie/rondes/{round_id}/live")}
+    assert 'data-server-now="20' in first
+
+    # Daan writes in silence: his phone shows his question, Fatima's (shared) does not.
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": "Wat deed je toen?"}).status_code == 200
+    assert "Wat deed je toen?" in stand(daan, round_id)
+    assert "Wat deed je toen?" not in stand(fatima, round_id)
+    post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"fase": 1})
+    assert "Wat deed je toen?" in stand(fatima, round_id)
