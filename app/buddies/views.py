@@ -34,8 +34,10 @@ def render_mine(pause_form=None, experience_form=None, exclude_form=None, status
     experience_form = experience_form or ExperienceForm(prefix="exp", years=me.experience_years)
     exclude_form = exclude_form or ExcludeForm(prefix="excl")
     excluded = services.my_exclusions(db.session, me)
+    # By id: Person == Person goes through Flask-Login's get_id, which only a signed-in person has.
+    excluded_ids = {p.id for p in excluded}
     exclude_form.colleague.choices = [(p.id, p.name) for p in services.org_colleagues(db.session, me)
-                                      if p not in excluded]
+                                      if p.id not in excluded_ids]
     return render_template(
         "buddies/index.html", current=services.my_groups(db.session, me.id),
         past=services.my_groups(db.session, me.id, current_only=False),
