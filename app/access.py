@@ -28,7 +28,8 @@ for an endpoint without one) and applies the check where it can:
 
 Subjects are declared by the feature that owns them, next to their loader: accounts'
 `TEAM` ("member", "lead"), intervisie's `ROUND` ("viewer", "planning", "participant",
-"presenter", "facilitator"). Domain exceptions that mean "not allowed" answer through
+"presenter", "facilitator"), feedback's `EXCHANGE` ("party", "asker", "answerer"), buddies'
+`SCHEME` ("lead"). Domain exceptions that mean "not allowed" answer through
 `answer_with` instead of a try/except in each view.
 
 This module is part of the shell: it imports no feature.

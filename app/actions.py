@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Flask, abort, flash, redirect, url_for
+from flask import Blueprint, Flask, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import hooks
+from app import access, hooks
 from app.extensions import db
 from app.models_base import UTCDateTime, utcnow
 
@@ -77,10 +77,9 @@ SOURCE_LABELS = {"feedback": _l("Uit feedback"), "intervisie": _l("Uit intervisi
 
 
 @bp.post("/<int:action_id>/gedaan")
-@login_required
+@access.signed_in
 def done(action_id):
-    if complete(db.session, action_id, current_user.id) is None:
-        abort(404)
+    access.found(complete(db.session, action_id, current_user.id))  # someone else's: 404
     db.session.commit()
     flash(_("Actie afgevinkt. Goed gedaan!"), "success")
     return redirect(url_for("web.today"))

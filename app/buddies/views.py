@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from app import access
 from app.accounts.models import Person
 from app.buddies import notifications, reasons, services
 from app.buddies.forms import ExcludeForm, ExperienceForm, OnboardingForm, PauseForm, SchemeForm
-from app.buddies.models import Scheme
+from app.buddies.loaders import SCHEME
 from app.extensions import db
 from app.models_base import utcnow
 from app.timezone import AMSTERDAM
@@ -18,17 +19,6 @@ bp = Blueprint("buddies", __name__, url_prefix="/buddies")
 
 def today():
     return utcnow().astimezone(AMSTERDAM).date()
-
-
-def managed_scheme(scheme_id: int) -> Scheme:
-    """404 for a scheme the person may not know exists, 403 for a member of its teams."""
-    scheme = db.session.get(Scheme, scheme_id)
-    if scheme is None or not services.knows_scheme(db.session, current_user, scheme) \
-            and not services.can_manage(db.session, current_user, scheme):
-        abort(404)
-    if not services.can_manage(db.session, current_user, scheme):
-        abort(403)
-    return scheme
 
 
 def form_error(form, exc: services.BuddyError, fallback: str) -> None:
@@ -44,8 +34,10 @@ def render_mine(pause_form=None, experience_form=None, exclude_form=None, status
     experience_form = experience_form or ExperienceForm(prefix="exp", years=me.experience_years)
     exclude_form = exclude_form or ExcludeForm(prefix="excl")
     excluded = services.my_exclusions(db.session, me)
+    # By id: Person == Person goes through Flask-Login's get_id, which only a signed-in person has.
+    excluded_ids = {p.id for p in excluded}
     exclude_form.colleague.choices = [(p.id, p.name) for p in services.org_colleagues(db.session, me)
-                                      if p not in excluded]
+                                      if p.id not in excluded_ids]
     return render_template(
         "buddies/index.html", current=services.my_groups(db.session, me.id),
         past=services.my_groups(db.session, me.id, current_only=False),
@@ -56,13 +48,13 @@ def render_mine(pause_form=None, experience_form=None, exclude_form=None, status
 
 
 @bp.get("/")
-@login_required
+@access.signed_in
 def index():
     return render_mine()
 
 
 @bp.post("/ervaring")
-@login_required
+@access.signed_in
 def experience():
     form = ExperienceForm(prefix="exp")
     if not form.validate_on_submit():
@@ -74,7 +66,7 @@ def experience():
 
 
 @bp.post("/pauze")
-@login_required
+@access.signed_in
 def pause():
     form = PauseForm(prefix="pause")
     if not form.validate_on_submit():
@@ -90,7 +82,7 @@ def pause():
 
 
 @bp.post("/pauze/stop")
-@login_required
+@access.signed_in
 def end_pause():
     services.end_pause(db.session, current_user)
     db.session.commit()
@@ -99,7 +91,7 @@ def end_pause():
 
 
 @bp.post("/uitsluiten")
-@login_required
+@access.signed_in
 def exclude():
     form = ExcludeForm(prefix="excl")
     form.colleague.choices = [(p.id, p.name) for p in services.org_colleagues(db.session, current_user)]
@@ -116,7 +108,7 @@ def exclude():
 
 
 @bp.post("/uitsluiten/<int:person_id>/opheffen")
-@login_required
+@access.signed_in
 def unexclude(person_id):
     services.unexclude(db.session, current_user, person_id)
     db.session.commit()
@@ -124,11 +116,11 @@ def unexclude(person_id):
 
 
 @bp.post("/groep/<int:group_id>/afspraak")
-@login_required
+@access.signed_in
 def propose_meeting(group_id):
-    mine = next((g for g in services.my_groups(db.session, current_user.id) if g.group.id == group_id), None)
-    if mine is None:
-        abort(404)
+    # One's own group in a current rotation; any other is 404, as an id never used.
+    mine = access.found(next((g for g in services.my_groups(db.session, current_user.id)
+                              if g.group.id == group_id), None))
     notifications.propose_meeting(db.session, current_user, group_id, [b.id for b in mine.buddies], utcnow())
     db.session.commit()
     flash(_("Verstuurd: je buddy hoort dat je wilt afspreken."), "success")
@@ -150,10 +142,10 @@ def settings_from(form: SchemeForm) -> services.Settings:
 
 
 @bp.route("/schemas/nieuw", methods=["GET", "POST"])
-@login_required
+@access.signed_in
 def new_scheme():
-    if not services.led_teams(db.session, current_user):
-        abort(403)
+    # Everyone knows buddy schemes exist; making one needs a team to lead (403 without).
+    access.require(bool(services.led_teams(db.session, current_user)))
     form = SchemeForm()
     fill_teams(form)
     if request.method == "GET":
@@ -173,9 +165,9 @@ def new_scheme():
 
 
 @bp.route("/schemas/<int:scheme_id>/instellingen", methods=["GET", "POST"])
-@login_required
+@access.rule(SCHEME, "lead")
 def edit_scheme(scheme_id):
-    scheme = managed_scheme(scheme_id)
+    scheme = access.loaded()
     form = SchemeForm(obj=scheme if request.method == "GET" else None)
     fill_teams(form)
     if request.method == "GET":
@@ -195,9 +187,9 @@ def edit_scheme(scheme_id):
 
 
 @bp.get("/schemas/<int:scheme_id>")
-@login_required
+@access.rule(SCHEME, "lead")
 def scheme(scheme_id):
-    scheme = managed_scheme(scheme_id)
+    scheme = access.loaded()
     members = services.pool(db.session, scheme, today())
     form = OnboardingForm(prefix="onb")
     choices = [(p.id, p.name) for p in sorted(members.people.values(), key=lambda p: p.name)]
@@ -216,9 +208,9 @@ def render_onboarding(scheme, members, form, status=200):
 
 
 @bp.post("/schemas/<int:scheme_id>/inwerkbuddy")
-@login_required
+@access.rule(SCHEME, "lead")
 def set_onboarding(scheme_id):
-    scheme = managed_scheme(scheme_id)
+    scheme = access.loaded()
     members = services.pool(db.session, scheme, today())
     form = OnboardingForm(prefix="onb")
     form.newcomer.choices = form.buddy.choices = [(p.id, p.name) for p in members.people.values()]
@@ -237,11 +229,10 @@ def set_onboarding(scheme_id):
 
 
 @bp.post("/schemas/<int:scheme_id>/inwerkbuddy/<int:onboarding_id>/loslaten")
-@login_required
+@access.rule(SCHEME, "lead")
 def release_onboarding(scheme_id, onboarding_id):
-    scheme = managed_scheme(scheme_id)
-    if not services.release_onboarding(db.session, scheme, onboarding_id, utcnow()):
-        abort(404)
+    scheme = access.loaded()
+    access.require(services.release_onboarding(db.session, scheme, onboarding_id, utcnow()), knows=False)
     if services.draft(db.session, scheme):
         services.compute(db.session, scheme)
     db.session.commit()
@@ -252,9 +243,9 @@ def release_onboarding(scheme_id, onboarding_id):
 # Preview, lock, veto, publish ------------------------------------------------------------------
 
 @bp.get("/schemas/<int:scheme_id>/voorstel")
-@login_required
+@access.rule(SCHEME, "lead")
 def preview(scheme_id):
-    scheme = managed_scheme(scheme_id)
+    scheme = access.loaded()
     rotation = services.draft(db.session, scheme)
     if rotation is None:
         rotation = services.compute(db.session, scheme)
@@ -267,34 +258,32 @@ def preview(scheme_id):
 
 
 @bp.post("/schemas/<int:scheme_id>/voorstel/opnieuw")
-@login_required
+@access.rule(SCHEME, "lead")
 def recompute(scheme_id):
-    scheme = managed_scheme(scheme_id)
+    scheme = access.loaded()
     services.compute(db.session, scheme, fresh=True)
     db.session.commit()
     return redirect(url_for(".preview", scheme_id=scheme.id))
 
 
 def draft_group(scheme, group_id):
-    group = services.group_in_draft(db.session, scheme, group_id)
-    if group is None:
-        abort(404)
-    return group
+    """A group of this scheme's draft; any other id is 404."""
+    return access.found(services.group_in_draft(db.session, scheme, group_id))
 
 
 @bp.post("/schemas/<int:scheme_id>/groepen/<int:group_id>/vastzetten")
-@login_required
+@access.rule(SCHEME, "lead")
 def lock(scheme_id, group_id):
-    scheme = managed_scheme(scheme_id)
+    scheme = access.loaded()
     services.toggle_lock(db.session, draft_group(scheme, group_id))
     db.session.commit()
     return redirect(url_for(".preview", scheme_id=scheme.id) + f"#groep-{group_id}")
 
 
 @bp.post("/schemas/<int:scheme_id>/groepen/<int:group_id>/afwijzen")
-@login_required
+@access.rule(SCHEME, "lead")
 def veto(scheme_id, group_id):
-    scheme = managed_scheme(scheme_id)
+    scheme = access.loaded()
     group = draft_group(scheme, group_id)
     if group.onboarding:
         abort(409)
@@ -305,9 +294,9 @@ def veto(scheme_id, group_id):
 
 
 @bp.post("/schemas/<int:scheme_id>/bekendmaken")
-@login_required
+@access.rule(SCHEME, "lead")
 def publish(scheme_id):
-    scheme = managed_scheme(scheme_id)
+    scheme = access.loaded()
     rotation = services.draft(db.session, scheme)
     if rotation is None:
         abort(409)
@@ -320,14 +309,12 @@ def publish(scheme_id):
 
 
 @bp.post("/schemas/<int:scheme_id>/ervaring/<int:person_id>")
-@login_required
+@access.rule(SCHEME, "lead")
 def lead_experience(scheme_id, person_id):
     """The lead sets a colleague's years of experience (for someone who has not filled it in)."""
-    scheme = managed_scheme(scheme_id)
+    scheme = access.loaded()
     members = services.pool(db.session, scheme, today())
-    person = members.people.get(person_id)
-    if person is None:
-        abort(404)
+    person = access.found(members.people.get(person_id))
     form = ExperienceForm(prefix=f"exp{person_id}")
     if not form.validate_on_submit():
         flash(_("Kies 0 tot 60 jaar."), "error")

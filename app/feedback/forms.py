@@ -14,6 +14,9 @@ SHORT = 1000
 
 
 def _strip(value):
+    """Trimmed text; a field the post left out is empty text, never None (the columns are NOT NULL)."""
+    if value is None:
+        return ""
     return value.strip() if isinstance(value, str) else value
 
 

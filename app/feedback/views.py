@@ -5,16 +5,18 @@ answers exactly as the first one did, so a retry or a replayed offline queue is 
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app import hooks, recognisable
+from app import access, hooks, recognisable
 from app.accounts import services as accounts
+from app.accounts.loaders import TEAM
 from app.extensions import db
 from app.feedback import notifications, services
+from app.feedback.loaders import EXCHANGE
 from app.feedback.forms import AnswerForm, CloseForm, GiveForm, ReflectionForm
 from app.feedback.models import OPEN, REQUEST
 from app.models_base import utcnow
@@ -27,13 +29,6 @@ KIND_LABELS = {
     "email": _l("een e-mailadres"), "school": _l("een schoolnaam"),
 }
 LOOP_LABELS = {"rules": _l("Regels"), "insights": _l("Inzichten"), "principles": _l("Principes")}
-
-
-def visible_or_404(exchange_id: int):
-    exchange = services.visible(db.session, current_user, exchange_id)
-    if exchange is None:
-        abort(404)
-    return exchange
 
 
 def colleague_choices(form) -> None:
@@ -113,7 +108,7 @@ def outbox_follow():
 # Overview ---------------------------------------------------------------------------------------
 
 @bp.get("/")
-@login_required
+@access.signed_in
 def index():
     colleague_id = request.args.get("collega", type=int)
     counterparts = services.counterparts(db.session, current_user)
@@ -133,7 +128,7 @@ def index():
 # Ask, reflect alone, give unasked -----------------------------------------------------------------
 
 @bp.route("/vragen", methods=["GET", "POST"])
-@login_required
+@access.signed_in
 def ask():
     form = ReflectionForm()
     colleague_choices(form)
@@ -159,7 +154,7 @@ def ask():
 
 
 @bp.route("/alleen", methods=["GET", "POST"])
-@login_required
+@access.signed_in
 def solo():
     form = ReflectionForm()
     del form.colleague
@@ -177,7 +172,7 @@ def solo():
 
 
 @bp.route("/geven", methods=["GET", "POST"])
-@login_required
+@access.signed_in
 def give():
     form = GiveForm()
     colleague_choices(form)
@@ -218,20 +213,18 @@ def render_exchange(exchange, *, answer_form=None, close_form=None, findings=(),
 
 
 @bp.get("/<int:exchange_id>")
-@login_required
+@access.rule(EXCHANGE, "party")
 def exchange(exchange_id):
-    return render_exchange(visible_or_404(exchange_id))
+    return render_exchange(access.loaded())
 
 
 @bp.post("/<int:exchange_id>/antwoord")
-@login_required
+@access.rule(EXCHANGE, "answerer")
 def answer(exchange_id):
-    ex = visible_or_404(exchange_id)
+    ex = access.loaded()
     form = AnswerForm()
     if (done := already_sent(form)) is not None:
         return done
-    if ex.giver_id != current_user.id or ex.kind != REQUEST:
-        abort(404)
     if ex.status != OPEN:
         flash(_("Deze vraag is al beantwoord of gesloten."), "error")
         return redirect(url_for(".exchange", exchange_id=ex.id))
@@ -255,9 +248,9 @@ def answer(exchange_id):
 
 
 @bp.post("/<int:exchange_id>/afronden")
-@login_required
+@access.rule(EXCHANGE, "asker")
 def close(exchange_id):
-    ex = visible_or_404(exchange_id)
+    ex = access.loaded()
     form = CloseForm()
     if (done := already_sent(form)) is not None:
         return done
@@ -279,11 +272,9 @@ def close(exchange_id):
 
 
 @bp.post("/<int:exchange_id>/intervisie")
-@login_required
+@access.rule(EXCHANGE, "asker")
 def to_intervisie(exchange_id):
-    ex = visible_or_404(exchange_id)
-    if ex.subject_id != current_user.id:
-        abort(404)
+    ex = access.loaded()
     services.to_intervisie(db.session, ex, current_user)
     db.session.commit()
     flash(_("Staat in je ideeën voor intervisie."), "success")
@@ -291,9 +282,9 @@ def to_intervisie(exchange_id):
 
 
 @bp.post("/<int:exchange_id>/verwijderen")
-@login_required
+@access.rule(EXCHANGE, "party")
 def delete(exchange_id):
-    ex = visible_or_404(exchange_id)
+    ex = access.loaded()
     services.delete_contribution(db.session, ex, current_user.id)
     db.session.commit()
     flash(_("Wat jij schreef is verwijderd."), "success")
@@ -301,10 +292,10 @@ def delete(exchange_id):
 
 
 @bp.post("/ideeen/<int:idea_id>/verwijderen")
-@login_required
+@access.signed_in
 def delete_idea(idea_id):
-    if not services.delete_case_idea(db.session, idea_id, current_user.id):
-        abort(404)
+    # One's own idea; someone else's is 404, as an id never used.
+    access.require(services.delete_case_idea(db.session, idea_id, current_user.id), knows=False)
     db.session.commit()
     flash(_("Idee verwijderd."), "success")
     return redirect(url_for(".index"))
@@ -313,13 +304,9 @@ def delete_idea(idea_id):
 # For team leads: counts, never content ------------------------------------------------------------
 
 @bp.get("/teams/<int:team_id>")
-@login_required
+@access.rule(TEAM, "lead")
 def team_counts(team_id):
-    team = accounts.team_for(db.session, current_user, team_id)
-    if team is None:
-        abort(404)
-    if not accounts.can_lead(db.session, current_user, team):
-        abort(403)
+    team = access.loaded()
     return render_template("feedback/team.html", team=team,
                            counts=services.team_counts(db.session, team.id, utcnow()))
 
@@ -327,6 +314,7 @@ def team_counts(team_id):
 # Offline ------------------------------------------------------------------------------------------
 
 @bp.get("/offline")
+@access.public
 def offline_shell():
     """The shell the service worker shows for a feedback page when there is no network: nothing
     personal, no CSRF token. outbox.js fills it from what the phone kept of that form."""

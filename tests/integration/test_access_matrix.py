@@ -7,17 +7,21 @@ every role, gets exactly the outcome the access policy (app/access.py) gives it.
   `test_every_endpoint_has_a_matrix_entry`, and one without an access rule fails
   `test_every_endpoint_records_its_access_rule`. A new feature adds one entry per endpoint
   (see docs/architecture.md, "Access").
-- One world (two organisations, a team with a planned and a live round, one person per role)
-  is built once per module. Every non-GET request runs on a fresh copy of it: what one
+- One world (two organisations, a team with a planned and a live round, a feedback request,
+  answered feedback and a solo reflection, a buddy scheme with a published rotation and a draft,
+  personal actions; one person per role) is built once per module. Every non-GET request runs on a fresh copy of it: what one
   allowed request changes (a cancelled round, a deleted account) never leaks into the next.
-- Every request carries a valid CSRF token and a minimal valid body, so a refusal is the access
-  rule's doing, never a bad form's.
+- Every request carries a valid CSRF token and a minimal valid body (for forms that name a
+  colleague or a team, one that fits the role: `Entry.by_role`), so a refusal is the access rule's
+  doing, never a bad form's. An endpoint may have several entries (an exchange with a colleague
+  and a solo reflection), each checked for every role.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,15 +30,19 @@ import pytest
 from sqlalchemy import select
 from itsdangerous import URLSafeTimedSerializer
 
-from app import access, create_app
+from app import access, actions, create_app
 from app.accounts import login_sessions
 from app.accounts import services as accounts
 from app.accounts.models import LinkPurpose, Membership, Organisation, Passkey, Person, Role, Team
+from app.buddies import services as buddies
+from app.buddies.models import BuddyGroup, Exclusion, GroupMember, Rotation
 from app.extensions import db
+from app.feedback.models import ANSWERED, OPEN, REQUEST, SOLO, CaseIdea, Exchange
 from app.intervisie import calendar, methods, phases
 from app.intervisie.models import Action, CaseText, Contribution, Participant, Round
 from app.models_base import utcnow
 from app.notify.models import Notification, PushSubscription
+from app.timezone import AMSTERDAM
 from conftest import app_config
 
 ROLES = ("anonymous", "other_team", "other_org_admin", "member_outside", "lead_outside",
@@ -58,6 +66,11 @@ def build_world(session) -> World:
     Roles in team Noord's rounds: participant, presenter, facilitator and a lead who takes part
     as a participant; a lead and a member of Noord outside the rounds; an admin of A (member of
     Zuid); a member of Zuid; an admin of B.
+
+    Feedback is the participant's and the presenter's alone: a request the participant asked the
+    presenter (open), one the presenter answered, and the participant's solo reflection. Team
+    Noord has a buddy scheme (made by lead_outside) with a published rotation (participant and
+    presenter are buddies), an onboarding pair and a draft for the next rotation.
     """
     world = World()
     org_a, org_b = Organisation(name="Jeugdzorg A"), Organisation(name="Jeugdzorg B")
@@ -82,6 +95,7 @@ def build_world(session) -> World:
         "admin": person("admin", zuid, admin=True),
     }
     colleague = person("colleague", noord)  # whom recovery links are asked for
+    elders_colleague = person("elders_colleague", elders, org=org_b)  # other_org_admin's colleague
     session.flush()
 
     now = utcnow()
@@ -116,6 +130,9 @@ def build_world(session) -> World:
                       label="Telefoon")
     session.add_all([question, advice, action, notification, subscription, passkey])
     session.flush()
+    world.ids.update(build_feedback(session, people), **build_buddies(session, people, noord, colleague))
+    world.ids["personal_action"] = actions.add(session, people["participant"].id, "Collega bellen",
+                                               source="feedback").id
 
     for role, p in people.items():
         _, token = login_sessions.start_session(session, p.id, label="Matrix")
@@ -130,9 +147,43 @@ def build_world(session) -> World:
     session.flush()
     world.ids.update(team=noord.id, colleague=colleague.id, round=planned.id, live=live.id, question=question.id,
                      advice=advice.id, action=action.id, notification=notification.id,
-                     subscription=subscription.id, passkey=passkey.id, other_device=other_device.id)
+                     subscription=subscription.id, passkey=passkey.id, other_device=other_device.id,
+                     elders=elders.id, elders_colleague=elders_colleague.id)
     session.commit()
     return world
+
+
+def build_feedback(session, people) -> dict:
+    """A request (open), answered feedback and a solo reflection; a case idea of the participant."""
+    asker, giver = people["participant"].id, people["presenter"].id
+    request = Exchange(kind=REQUEST, status=OPEN, subject_id=asker, giver_id=giver, title="Huisbezoek",
+                       rules="Ik volgde de opzet.", expires_at=utcnow() + timedelta(days=7))
+    answered = Exchange(kind=REQUEST, status=ANSWERED, subject_id=asker, giver_id=giver, title="Overleg",
+                        rules="Ik luisterde.", top="Rustig gebleven.", answered_at=utcnow())
+    solo = Exchange(kind=SOLO, status=ANSWERED, subject_id=asker, title="Telefoontje", principles="Open zijn.")
+    idea = CaseIdea(owner_id=asker, text="Grenzen stellen")
+    session.add_all([request, answered, solo, idea])
+    session.flush()
+    return {"exchange": request.id, "answered": answered.id, "solo": solo.id, "idea": idea.id}
+
+
+def build_buddies(session, people, noord, colleague) -> dict:
+    """Team Noord's scheme: rotation 1 published (participant and presenter), member_outside
+    onboarding facilitator, rotation 2 a draft; the participant privately excludes the colleague."""
+    today = utcnow().astimezone(AMSTERDAM).date()
+    scheme = buddies.create_scheme(session, people["lead_outside"], buddies.Settings(name="Buddy's Noord",
+                                                                                     team_ids=[noord.id]), today)
+    published = BuddyGroup(reasons=[], members=[GroupMember(person_id=people[r].id)
+                                                for r in ("participant", "presenter")])
+    session.add(Rotation(scheme_id=scheme.id, number=1, status="published", starts_on=today,
+                         published_at=utcnow(), groups=[published]))
+    onboarding = buddies.set_onboarding(session, scheme, people["member_outside"].id, people["facilitator"].id)
+    draft = buddies.compute(session, scheme)
+    free = next(g for g in draft.groups if not g.onboarding)
+    session.add(Exclusion(person_id=people["participant"].id, excluded_id=colleague.id))
+    session.flush()
+    return {"scheme": scheme.id, "buddy_group": published.id, "onboarding": onboarding.id,
+            "draft_group": free.id}
 
 
 class Matrix:
@@ -236,6 +287,7 @@ class Entry:
     json: Callable[[World], object] | None = None   # a JSON body instead of a form
     htmx: bool = False                              # as htmx asks (live actions answer in status codes)
     outcome_by_method: dict = field(default_factory=dict)  # method -> outcomes where they differ
+    by_role: bool = False                           # data/json take (world, role): a colleague, a team
 
 
 def rnd(path=""):
@@ -258,9 +310,43 @@ def const(url):
     return lambda w: url
 
 
+def feedback(name, path=""):
+    return lambda w: f"/feedback/{w.ids[name]}{path}"
+
+
+def scheme(path=""):
+    return lambda w: f"/buddies/schemas/{w.ids['scheme']}{path}"
+
+
+def colleague_of(w: World, role: str) -> int:
+    """Someone who shares a team with the role (whom they may ask, give to, exclude)."""
+    return {"other_team": w.people["admin"], "admin": w.people["other_team"],
+            "other_org_admin": w.ids["elders_colleague"]}.get(role, w.ids["colleague"])
+
+
+def led_team_of(w: World, role: str) -> int:
+    return w.ids["elders"] if role == "other_org_admin" else w.ids["team"]
+
+
+def client_id(**fields):
+    """A feedback form: the phone's own id and the one-tap "nobody is recognisable"."""
+    return {"client_id": str(uuid.uuid4()), "accept_risk": "y", **fields}
+
+
+# Feedback: only the exchange's two people know it; everyone else, leads and admins of its
+# organisation included, gets 404. The participant asked, the presenter answers.
+PARTY = expect("404", participant="ok", presenter="ok")
+ASKER = expect("404", participant="ok", presenter="403")
+ANSWERER = expect("404", participant="403", presenter="ok")
+# Buddies: a scheme is for the leads of the teams it covers and the organisation's admins; its
+# teams' members know it (403), other teams and organisations do not (404).
+SCHEME_LEAD = TEAM_LEAD
+SCHEME_FORM = {"name": "Buddy's", "every_weeks": "6", "weekday": "0", "mix": "2", "cross_team": "1", "window": "4"}
+
+
 NO_CEREMONY = expect("400", anonymous="400")  # reaches the passkey step, which has no challenge
 
-MATRIX: dict[str, Entry] = {
+MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     # The shell
     "static": Entry(lambda w: STATIC_URL, EVERYONE),
     "web.today": Entry(const("/"), SIGNED_IN),
@@ -357,6 +443,63 @@ MATRIX: dict[str, Entry] = {
     "intervisie.calendar_settings": Entry(const("/intervisie/agenda"), SIGNED_IN),
     "intervisie.calendar_revoke": Entry(const("/intervisie/agenda/intrekken"), SIGNED_IN),
     "intervisie.calendar_feed": Entry(lambda w: f"/intervisie/agenda/{w.tokens['calendar']}.ics", EVERYONE),
+    # Personal actions on Vandaag: the owner's
+    "actions.done": Entry(lambda w: f"/acties/{w.ids['personal_action']}/gedaan", own("participant")),
+    # Feedback: one's own
+    "feedback.index": Entry(const("/feedback/"), SIGNED_IN),
+    "feedback.ask": Entry(const("/feedback/vragen"), SIGNED_IN, by_role=True, data=lambda w, role: client_id(
+        colleague=str(colleague_of(w, role)), title="Huisbezoek", rules="Ik volgde de opzet.")),
+    "feedback.solo": Entry(const("/feedback/alleen"), SIGNED_IN,
+                           data=lambda w: client_id(title="Telefoontje", principles="Open zijn.")),
+    "feedback.give": Entry(const("/feedback/geven"), SIGNED_IN, by_role=True, data=lambda w, role: client_id(
+        colleague=str(colleague_of(w, role)), title="Overleg", top="Goed voorbereid.")),
+    "feedback.delete_idea": Entry(lambda w: f"/feedback/ideeen/{w.ids['idea']}/verwijderen", own("participant")),
+    "feedback.offline_shell": Entry(const("/feedback/offline"), EVERYONE),
+    # Feedback: an exchange between two people, and a solo reflection (its author's alone)
+    "feedback.exchange": (Entry(feedback("exchange"), PARTY), Entry(feedback("solo"), own("participant"))),
+    "feedback.answer": Entry(feedback("exchange", "/antwoord"), ANSWERER,
+                             data=lambda w: client_id(observed="Je bleef rustig.")),
+    "feedback.close": (Entry(feedback("answered", "/afronden"), ASKER,
+                             data=lambda w: client_id(takeaway="Doorvragen.", action="Vraag het na.")),
+                       Entry(feedback("solo", "/afronden"), own("participant"),
+                             data=lambda w: client_id(takeaway="Open blijven.", action="Zeg het.")),),
+    "feedback.to_intervisie": Entry(feedback("answered", "/intervisie"), ASKER),
+    "feedback.delete": (Entry(feedback("exchange", "/verwijderen"), PARTY),
+                        Entry(feedback("solo", "/verwijderen"), own("participant"))),
+    # Feedback: a lead sees the team's counts, never content
+    "feedback.team_counts": Entry(lambda w: f"/feedback/teams/{w.ids['team']}", TEAM_LEAD),
+    # Buddies: one's own buddies and settings
+    "buddies.index": Entry(const("/buddies/"), SIGNED_IN),
+    "buddies.experience": Entry(const("/buddies/ervaring"), SIGNED_IN, data=lambda w: {"exp-years": "5"}),
+    "buddies.pause": Entry(const("/buddies/pauze"), SIGNED_IN, data=lambda w: {
+        "pause-reason": "holiday", "pause-until": (utcnow().astimezone(AMSTERDAM).date()
+                                                    + timedelta(days=7)).isoformat()}),
+    "buddies.end_pause": Entry(const("/buddies/pauze/stop"), SIGNED_IN),
+    "buddies.exclude": Entry(const("/buddies/uitsluiten"), SIGNED_IN, by_role=True,
+                             data=lambda w, role: {"excl-colleague": str(colleague_of(w, role))}),
+    # Lifting an exclusion one never made changes nothing (and tells nothing): fine for everyone.
+    "buddies.unexclude": Entry(lambda w: f"/buddies/uitsluiten/{w.ids['colleague']}/opheffen", SIGNED_IN),
+    "buddies.propose_meeting": Entry(lambda w: f"/buddies/groep/{w.ids['buddy_group']}/afspraak", PARTY),
+    # Buddies: schemes (making one needs a team to lead; a member knows schemes exist: 403)
+    "buddies.new_scheme": Entry(const("/buddies/schemas/nieuw"),
+                                expect("403", other_org_admin="ok", lead_outside="ok", lead="ok", admin="ok"),
+                                by_role=True, data=lambda w, role: {**SCHEME_FORM, "teams": str(led_team_of(w, role))}),
+    "buddies.edit_scheme": Entry(scheme("/instellingen"), SCHEME_LEAD, data=lambda w: SCHEME_FORM),
+    "buddies.scheme": Entry(scheme(), SCHEME_LEAD),
+    "buddies.set_onboarding": Entry(scheme("/inwerkbuddy"), SCHEME_LEAD, data=lambda w: {
+        "onb-newcomer": str(w.people["participant"]), "onb-buddy": str(w.people["presenter"])}),
+    "buddies.release_onboarding": Entry(lambda w: f"/buddies/schemas/{w.ids['scheme']}/inwerkbuddy/"
+                                                  f"{w.ids['onboarding']}/loslaten", SCHEME_LEAD),
+    "buddies.preview": Entry(scheme("/voorstel"), SCHEME_LEAD),
+    "buddies.recompute": Entry(scheme("/voorstel/opnieuw"), SCHEME_LEAD),
+    "buddies.lock": Entry(lambda w: f"/buddies/schemas/{w.ids['scheme']}/groepen/{w.ids['draft_group']}/vastzetten",
+                          SCHEME_LEAD),
+    "buddies.veto": Entry(lambda w: f"/buddies/schemas/{w.ids['scheme']}/groepen/{w.ids['draft_group']}/afwijzen",
+                          SCHEME_LEAD),
+    "buddies.publish": Entry(scheme("/bekendmaken"), SCHEME_LEAD),
+    "buddies.lead_experience": Entry(lambda w: f"/buddies/schemas/{w.ids['scheme']}/ervaring/"
+                                               f"{w.people['participant']}", SCHEME_LEAD,
+                                     data=lambda w: {f"exp{w.people['participant']}-years": "3"}),
 }
 STATIC_URL = ""  # set from the app's assets (hashed names)
 
@@ -377,6 +520,16 @@ def methods_of(app, endpoint) -> list[str]:
     return sorted(found)
 
 
+def entries(endpoint: str) -> tuple[Entry, ...]:
+    rows = MATRIX[endpoint]
+    return rows if isinstance(rows, tuple) else (rows,)
+
+
+def body(entry: Entry, world: World, role: str):
+    make = entry.json or entry.data
+    return make(world, role) if entry.by_role else make(world)
+
+
 def call(matrix: Matrix, endpoint: str, entry: Entry, method: str, role: str) -> str:
     world = matrix.fresh()
     # What a request may have changed (a cancelled round, a deleted account; or a refused one
@@ -386,7 +539,7 @@ def call(matrix: Matrix, endpoint: str, entry: Entry, method: str, role: str) ->
     headers = {"X-CSRFToken": csrf, **({"HX-Request": "true"} if entry.htmx else {})}
     kwargs = {}
     if method != "GET":
-        kwargs = {"json": entry.json(world)} if entry.json else {"data": entry.data(world)}
+        kwargs = {"json": body(entry, world, role)} if entry.json else {"data": body(entry, world, role)}
     response = client.open(entry.url(world), method=method, headers=headers, **kwargs)
     try:
         return outcome(response)
@@ -406,8 +559,11 @@ def test_every_endpoint_has_a_matrix_entry(matrix):
 
 
 def test_every_role_has_an_expected_outcome():
-    for endpoint, entry in MATRIX.items():
-        assert set(entry.outcome) == set(ROLES), endpoint
+    for endpoint in MATRIX:
+        for entry in entries(endpoint):
+            assert set(entry.outcome) == set(ROLES), endpoint
+            for outcomes in entry.outcome_by_method.values():
+                assert set(outcomes) == set(ROLES), endpoint
 
 
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
@@ -415,14 +571,15 @@ def test_access_matrix(matrix, endpoint):
     global STATIC_URL
     if not STATIC_URL:
         STATIC_URL = sorted(matrix.app.extensions["assets"].all_urls())[0]
-    entry = MATRIX[endpoint]
     wrong = []
-    for method in methods_of(matrix.app, endpoint):
-        expected = entry.outcome_by_method.get(method, entry.outcome)
-        for role in ROLES:
-            got = call(matrix, endpoint, entry, method, role)
-            if got != expected[role]:
-                wrong.append(f"{method} as {role}: expected {expected[role]}, got {got}")
+    for entry in entries(endpoint):
+        url = entry.url(matrix.world)
+        for method in methods_of(matrix.app, endpoint):
+            expected = entry.outcome_by_method.get(method, entry.outcome)
+            for role in ROLES:
+                got = call(matrix, endpoint, entry, method, role)
+                if got != expected[role]:
+                    wrong.append(f"{method} {url} as {role}: expected {expected[role]}, got {got}")
     assert not wrong, f"{endpoint} ({access.rules(matrix.app)[endpoint].name}):\n  " + "\n  ".join(wrong)
 
 

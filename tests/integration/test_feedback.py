@@ -146,8 +146,24 @@ def test_everyone_else_gets_404_leads_and_admins_included(app, team, login, make
         assert post(client, f"/feedback/{ex_id}/afronden", {"action": "x"}).status_code == 404
         assert post(client, f"/feedback/{ex_id}/verwijderen", {}).status_code == 404
         assert "Huisbezoek dinsdag" not in client.get("/feedback/").get_data(as_text=True)
-    # The asker cannot answer their own request.
-    assert post(sanne, f"/feedback/{ex_id}/antwoord", ANSWER).status_code == 404
+    # One of the two knows the exchange: the other's buttons are 403 (the access policy), not 404.
+    assert post(sanne, f"/feedback/{ex_id}/antwoord", ANSWER).status_code == 403
+    fatima = as_(app, login, people["fatima"])
+    assert post(fatima, f"/feedback/{ex_id}/afronden", {"action": "x"}).status_code == 403
+    assert post(fatima, f"/feedback/{ex_id}/intervisie", {}).status_code == 403
+    assert fatima.get(f"/feedback/{ex_id}").status_code == 200
+
+
+def test_an_answer_with_only_the_fields_it_fills_is_stored(app, team, login):
+    """A post that leaves fields out (an offline outbox, a script) is an answer like any other;
+    it used to hit the NOT NULL columns and answer "Er ging iets mis met dit formulier" (422)."""
+    _t, people = team
+    ex_id = exchange_id(ask(as_(app, login, people["sanne"]), people["fatima"]))
+    fatima = as_(app, login, people["fatima"])
+    assert exchange_id(post(fatima, f"/feedback/{ex_id}/antwoord", {"top": "Mooi gedaan."})) == ex_id
+    with app.app_context():
+        stored = db.session.get(Exchange, ex_id)
+        assert (stored.status, stored.top, stored.observed) == ("answered", "Mooi gedaan.", "")
 
 
 def test_a_lead_sees_counts_only(app, team, login, make_team, make_person):
