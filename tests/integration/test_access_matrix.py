@@ -386,7 +386,11 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "accounts.add_passkey_verify": Entry(const("/profile/passkeys/verify"), expect("400"), json=lambda w: {}),
     "accounts.remove_passkey": Entry(lambda w: f"/profile/passkeys/{w.ids['passkey']}/remove", own("participant")),
     "accounts.export": Entry(const("/profile/export"), SIGNED_IN),
-    "accounts.delete_account": Entry(const("/profile/delete"), SIGNED_IN),
+    # The organisations' last admins are asked to name another admin first (409), see privacy.py.
+    "accounts.delete_account": Entry(const("/profile/delete"), SIGNED_IN,
+                                     outcome_by_method={"POST": expect("ok", admin="409", other_org_admin="409")}),
+    "accounts.my_data": Entry(const("/profile/gegevens"), SIGNED_IN),
+    "accounts.privacy_page": Entry(const("/privacy"), EVERYONE),
     "accounts.end_device_session": Entry(lambda w: f"/profile/sessions/{w.ids['other_device']}/end",
                                          own("participant")),
     "accounts.end_all_sessions": Entry(const("/profile/sessions/end-all"), SIGNED_IN),
