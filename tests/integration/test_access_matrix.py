@@ -189,8 +189,8 @@ def build_buddies(session, people, noord, colleague) -> dict:
 class Matrix:
     """One app and one world for the module; `fresh()` puts the world back as built.
 
-    On SQLite the database file is copied back (milliseconds); on PostgreSQL the world is built
-    again.
+    On SQLite the database file is copied back; on PostgreSQL the tables are emptied and the
+    world's rows written back (both take milliseconds; building the world again took seconds).
     """
 
     def __init__(self, tmp_path):
@@ -205,6 +205,10 @@ class Matrix:
                 db.session.remove()
                 db.engine.dispose()
                 shutil.copyfile(self.path, self.path + ".world")
+            else:
+                self.rows = {t.name: [dict(r._mapping) for r in db.session.execute(t.select())]
+                             for t in db.metadata.sorted_tables}
+                db.session.remove()
         self.dirty = False
 
     def fresh(self) -> World:
@@ -219,10 +223,26 @@ class Matrix:
                         os.remove(self.path + suffix)
                 shutil.copyfile(self.path + ".world", self.path)
             else:
-                db.drop_all()
-                db.create_all()
-                self.world = build_world(db.session)
+                self.restore_rows()
         self.dirty = False
+        return self.world
+
+    def restore_rows(self) -> None:
+        """PostgreSQL: every table as it was after build_world, sequences included."""
+        tables = db.metadata.sorted_tables
+        with db.engine.begin() as connection:
+            # DELETE, not TRUNCATE: on a few dozen rows it is many times faster.
+            for table in reversed(tables):
+                connection.execute(table.delete())
+            for table in tables:
+                if self.rows[table.name]:
+                    connection.execute(table.insert(), self.rows[table.name])
+                for column in table.primary_key.columns:
+                    if column.autoincrement is True or (column.autoincrement == "auto" and len(table.primary_key.columns) == 1
+                                                        and column.type.python_type is int):
+                        connection.exec_driver_sql(
+                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
+                            f"COALESCE((SELECT MAX(\"{column.name}\") FROM \"{table.name}\"), 0) + 1, false)")
         return self.world
 
     def client(self, role: str):
