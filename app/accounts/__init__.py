@@ -33,5 +33,5 @@ def init_app(app: Flask) -> None:
     registry.add_nav(hooks.NavItem("accounts.profile", _l("Profiel"), "person", 90))
     registry.add_kind(INVITE_ACCEPTED)
     registry.add_kind(SECURITY)
-    registry.add_card(hooks.TodayCard("teams", "accounts/_today_teams.html", teams_card, order=80))
+    registry.add_card(hooks.TodayCard("teams", "accounts/_today_teams.html", teams_card, order=hooks.TODAY_LATER + 20))
     registry.add_export(hooks.ExportPart("account", _l("Je account"), services.export_account))

@@ -49,17 +49,45 @@ PLAN_MESSAGES = {
     "too far": ("date", _l("Kies een datum binnen twee jaar.")),
     "repeats too far": ("repeat_count", _l("De laatste herhaling valt dan over meer dan twee jaar. Kies minder keer.")),
     "not in team": ("participants", _l("Kies deelnemers uit dit team.")),
+    "too few": ("participants", _l("Kies minstens één deelnemer naast de gespreksleider.")),
     "presenter is facilitator": ("presenter", _l("De inbrenger kan niet ook gespreksleider zijn.")),
     "minutes": ("method", _l("Elke fase duurt 1 tot 180 minuten.")),
     "unknown method": ("method", _l("Kies een methode.")),
 }
 PLAN_MESSAGE_OTHER = ("title", _l("Dit klopt nog niet."))
+MINUTES_MESSAGE = _l("Kies 1 tot 180 minuten.")
 
 
-def plan_from_form(form: PlanForm) -> services.Plan:
+def typed_minutes(method: methods.Method) -> list[str] | None:
+    """The phase minutes as typed, if the form showed them for this method; None otherwise.
+
+    The form names the method its minute fields were drawn for (`minutes_for`). When the lead
+    picked another method since, the typed minutes belong to the old one and are dropped: the
+    new method's own defaults apply (and are shown).
+    """
+    if request.method != "POST" or request.form.get("minutes_for") != method.key:
+        return None
+    return [(request.form.get(f"minutes_{i}") or "").strip() or str(m)
+            for i, m in enumerate(method.default_minutes())]
+
+
+def read_minutes(method: methods.Method) -> tuple[list[int], dict[int, str]]:
+    """The phase minutes to save, and an error per phase whose minutes are no whole 1 to 180."""
+    typed = typed_minutes(method)
+    if typed is None:
+        return method.default_minutes(), {}
+    minutes, errors = [], {}
+    for i, raw in enumerate(typed):
+        value = int(raw) if raw.isdigit() and len(raw) <= 4 else None
+        if value is None or not 1 <= value <= 180:
+            errors[i] = str(MINUTES_MESSAGE)
+        minutes.append(value or 0)
+    return minutes, errors
+
+
+def plan_from_form(form: PlanForm, minutes: list[int]) -> services.Plan:
     starts = datetime.combine(form.date.data, form.time.data, tzinfo=AMSTERDAM)
     method = methods.get(form.method.data)
-    minutes = [request.form.get(f"minutes_{i}", type=int) or m for i, m in enumerate(method.default_minutes())]
     participants = sorted(set(form.participants.data or []))
     return services.Plan(
         title=form.title.data, starts_at=starts, place=form.place.data or "", video_url=form.video_url.data or "",
@@ -73,11 +101,31 @@ def apply_plan_error(form: PlanForm, exc: services.PlanError) -> None:
     getattr(form, field).errors = list(getattr(form, field).errors or []) + [str(message)]
 
 
-def render_plan(team, form, rnd=None, warnings=(), status=200, minutes=None):
+def unconfirmed(warnings: list[str]) -> list[str]:
+    """The warnings the lead has not confirmed yet (each has its own checkbox)."""
+    return [w for w in warnings if not request.form.get(f"confirm_{w}")]
+
+
+def default_day(now: datetime):
+    """A week from now, moved on to a working day: intervision is work."""
+    day = (now.astimezone(AMSTERDAM) + timedelta(days=7)).date()
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def render_plan(team, form, rnd=None, warnings=(), status=200, minutes=None, minute_errors=None):
     method = methods.get(form.method.data) or methods.get(methods.DEFAULT)
     if minutes is None:
+        minutes = typed_minutes(method)
+    if minutes is None:
         minutes = rnd.minutes if rnd is not None and rnd.method_key == method.key else method.default_minutes()
+    total = sum(int(m) for m in minutes if str(m).isdigit() and len(str(m)) <= 4)
+    more_errors = any(getattr(form, name).errors for name in (
+        "title", "place", "video_url", "method", "participants", "facilitator", "repeat_weeks", "repeat_count",
+        "save_template"))
     return render_template("intervisie/plan.html", team=team, form=form, rnd=rnd, method=method, minutes=minutes,
+                           total=total, minute_errors=minute_errors or {}, more_open=bool(more_errors or minute_errors),
                            methods=methods.METHODS.values(), warnings=warnings,
                            templates=services.templates(db.session, team.id)), status
 
@@ -92,8 +140,7 @@ def plan(team_id):
         template_id = request.args.get("sjabloon", type=int)
         form.facilitator.data = current_user.id
         form.participants.data = [c[0] for c in form.participants.choices][:8]
-        tomorrow = utcnow() + timedelta(days=7)
-        form.date.data, form.time.data = tomorrow.date(), datetime.strptime("14:00", "%H:%M").time()
+        form.date.data, form.time.data = default_day(utcnow()), datetime.strptime("14:00", "%H:%M").time()
         template = next((t for t in services.templates(db.session, team.id) if t.id == template_id), None)
         if template:
             form.method.data = template.method_key
@@ -101,21 +148,26 @@ def plan(team_id):
         return render_plan(team, form)
     if request.form.get("preview"):  # the method changed: show its phases, keep everything typed
         return render_plan(team, form)
-    if not form.validate_on_submit():
-        return render_plan(team, form, status=422)
-    plan_data = plan_from_form(form)
+    valid = form.validate_on_submit()
+    method = methods.get(form.method.data) or methods.get(methods.DEFAULT)
+    minutes, minute_errors = read_minutes(method)
+    if not valid or minute_errors:
+        return render_plan(team, form, status=422, minute_errors=minute_errors)
+    plan_data = plan_from_form(form, minutes)
     try:
         warnings = services.validate_plan(db.session, team.id, plan_data, utcnow())
     except services.PlanError as exc:
         apply_plan_error(form, exc)
         return render_plan(team, form, status=422)
-    if warnings and not request.form.get("confirm_size"):
-        return render_plan(team, form, warnings=warnings, status=422)
+    # The one-time id first: a resent form finds its round (which would otherwise clash with it).
     first = services.claim_submission(db.session, form.submission.data, team.id)
     if first is not None:  # this form was submitted already: show what that made, plan nothing
         db.session.rollback()
         flash(_("Deze ronde was al gepland."), "info")
         return redirect(url_for(".round_page", round_id=first) if first else url_for(".index"))
+    if unconfirmed(warnings):
+        db.session.rollback()  # frees the id again: the confirmed form is the same submission
+        return render_plan(team, form, warnings=warnings, status=422)
     rounds = services.plan_rounds(db.session, team.id, plan_data, current_user)
     services.record_submission(db.session, form.submission.data, rounds[0].id)
     if form.save_template.data:
@@ -144,11 +196,18 @@ def edit(round_id):
         form.facilitator.data = next((p.person_id for p in rnd.participants if p.role == phases.FACILITATOR), None)
         form.presenter.data = next((p.person_id for p in rnd.participants if p.role == phases.PRESENTER), 0)
         return render_plan(team, form, rnd=rnd)
-    if request.form.get("preview") or not form.validate_on_submit():
-        return render_plan(team, form, rnd=rnd, status=200 if request.form.get("preview") else 422)
-    plan_data = plan_from_form(form)
+    if request.form.get("preview"):
+        return render_plan(team, form, rnd=rnd)
+    valid = form.validate_on_submit()
+    method = methods.get(form.method.data) or methods.get(methods.DEFAULT)
+    minutes, minute_errors = read_minutes(method)
+    if not valid or minute_errors:
+        return render_plan(team, form, rnd=rnd, status=422, minute_errors=minute_errors)
+    plan_data = plan_from_form(form, minutes)
     try:
-        services.validate_plan(db.session, team.id, plan_data, utcnow())
+        warnings = services.validate_plan(db.session, team.id, plan_data, utcnow(), round_id=rnd.id)
+        if unconfirmed([w for w in warnings if w == "clash"]):
+            return render_plan(team, form, rnd=rnd, warnings=warnings, status=422)
         change = services.update_round(db.session, rnd, plan_data)
     except services.PlanError as exc:
         apply_plan_error(form, exc)
