@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import actions as personal_actions
-from app import live
+from app import hooks, live
 
 from app.accounts import services as accounts
 from app.accounts.models import Membership, Person, Team
@@ -395,6 +395,14 @@ def visible_case(session, acc: Access, now: datetime) -> CaseText | None:
     if case is None or case.author_id != presenter_id(session, acc.round):
         return None
     return case
+
+
+def case_ideas(session, person_id: int) -> list[dict]:
+    """Themes the person noted to bring in (feedback's "Inbrengen bij intervisie"), when that
+    feature is installed: asked through the hooks, so intervisie imports no feedback. Their own
+    only: offered when they prepare a case, and to them alone while the group chooses."""
+    lookup = hooks.of().lookup("case_ideas")
+    return lookup(session, person_id) if lookup else []
 
 
 def own_case(session, rnd: Round, person_id: int) -> CaseText | None:

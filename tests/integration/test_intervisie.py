@@ -272,7 +272,8 @@ def test_group_chooses_the_presenter_at_the_start(app, team, login):
     round_id = planned_round(app, lead, t.id, people, presenter="0")
     startable(app, round_id)
     assert "Wie brengt in?" in lead.get(f"/intervisie/rondes/{round_id}/live").get_data(as_text=True)
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["lead"].id)}).status_code == 403
+    refused = post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["lead"].id)})
+    assert refused.status_code == 422 and "Kies eerst wie inbrengt." in refused.get_data(as_text=True)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["daan"].id)}).status_code == 200
     with app.app_context():
         assert db.session.get(Participant, (round_id, people["daan"].id)).role == "presenter"

@@ -196,3 +196,202 @@ def test_the_default_planning_date_is_a_weekday(app, team, login, monkeypatch):
     page = lead.get(f"/intervisie/teams/{t.id}/plan").get_data(as_text=True)
     day = re.search(r'name="date"[^>]*value="([\d-]+)"', page).group(1)
     assert datetime.fromisoformat(day).weekday() < 5
+
+
+# Screens: Vandaag says what to do next ---------------------------------------------------------
+
+def card_order(page: str, *markers: str) -> list[int]:
+    return [page.index(m) for m in markers]
+
+
+def test_vandaag_leads_with_the_presenters_next_round_and_one_tap_to_write(app, team, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    startable(app, round_id, minutes=50)
+    sanne = as_(app, login, people["sanne"])
+    page = sanne.get("/").get_data(as_text=True)
+    assert "Over 50 minuten" in page or "Over 49 minuten" in page
+    assert "Jij brengt in: casus nog niet klaar" in page
+    assert f'href="/intervisie/rondes/{round_id}/casus"' in page
+    # The next round comes before the invitation to switch on notifications.
+    first, later = card_order(page, 'id="next-round"', 'id="push-invite"')
+    assert first < later
+    # RSVP inline: one tap, the card answers in place.
+    answered = post(sanne, f"/intervisie/rondes/{round_id}/rsvp", {"antwoord": "yes", "waar": "vandaag"})
+    assert answered.status_code == 200 and 'aria-pressed="true">Ja<' in answered.get_data(as_text=True)
+    assert "<html" not in answered.get_data(as_text=True)
+
+
+def test_vandaag_says_doe_mee_when_the_round_is_live(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    startable(app, round_id)
+    post(lead, f"/intervisie/rondes/{round_id}/live/start")
+    page = as_(app, login, people["daan"]).get("/").get_data(as_text=True)
+    assert "Nu bezig" in page and "Jij doet mee" in page
+    assert f'href="/intervisie/rondes/{round_id}/live">Doe mee<' in page
+
+
+def test_a_round_far_ahead_does_not_lead_vandaag(app, team, login):
+    t, people = team
+    planned_round(app, login(people["lead"]), t.id, people,
+                  date=(datetime.now(AMS) + timedelta(days=20)).date().isoformat())
+    page = as_(app, login, people["daan"]).get("/").get_data(as_text=True)
+    assert 'id="next-round"' not in page and "Je komende intervisie" in page
+
+
+def test_intervisie_actions_share_the_one_actions_card(app, team, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    sanne, _ = reflect(app, login, people["sanne"], round_id, takeaway="x", action_1="Bel de school")
+    page = sanne.get("/").get_data(as_text=True)
+    assert page.count("Bel de school") == 1 and "Uit intervisie" in page
+    with app.app_context():
+        [action] = personal_actions.open_for(db.session, people["sanne"].id)
+    token = csrf_token(sanne, "/")
+    assert sanne.post(f"/acties/{action.id}/gedaan", data={"csrf_token": token}).status_code == 302
+    assert "Bel de school" not in sanne.get("/").get_data(as_text=True)
+
+
+def test_a_new_admins_home_says_how_to_invite(app, make_team, make_person, login):
+    t = make_team("Wijkteam Zuid")
+    admin = make_person(t, role="lead", name="Nieuwe Beheerder", admin=True)
+    page = login(admin).get("/").get_data(as_text=True)
+    assert "Nodig je collega&#39;s uit" in page or "Nodig je collega's uit" in page
+    assert f'href="/teams/{t.id}#invite-heading"' in page
+
+
+# Screens: the live round -------------------------------------------------------------------------
+
+def live_round_in_phase(app, login, people, t, phase):
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    startable(app, round_id)
+    post(lead, f"/intervisie/rondes/{round_id}/live/start")
+    for expected in range(phase):
+        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": expected})
+    return lead, round_id
+
+
+def test_hide_can_be_undone_and_the_facilitator_sees_hidden_items(app, team, login):
+    t, people = team
+    lead, round_id = live_round_in_phase(app, login, people, t, 2)
+    daan, sanne = as_(app, login, people["daan"]), as_(app, login, people["sanne"])
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 2, "tekst": "Wie belde je eerst?"})
+    with app.app_context():
+        item_id = db.session.scalar(select(Contribution.id))
+    hidden = post(lead, f"/intervisie/rondes/{round_id}/live/bijdragen/{item_id}/verberg").get_data(as_text=True)
+    assert "Ongedaan maken" in hidden and "data-undo-until" in hidden
+    assert "Wie belde je eerst?" not in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    # Later too, the facilitator sees it, marked, and can show it again.
+    state = lead.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    assert "Wie belde je eerst?" in state and "Toon weer" in state
+    post(lead, f"/intervisie/rondes/{round_id}/live/bijdragen/{item_id}/verberg", {"verberg": "0"})
+    assert "Wie belde je eerst?" in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+
+
+def test_finishing_the_round_can_be_undone_shortly_after(app, team, login):
+    t, people = team
+    lead, round_id = live_round_in_phase(app, login, people, t, 5)  # the last phase of incident
+    finished = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 5}).get_data(as_text=True)
+    assert "De ronde is klaar" in finished and "Ongedaan maken" in finished
+    back = post(lead, f"/intervisie/rondes/{round_id}/live/terug", {"fase": 5})
+    assert back.status_code == 200
+    with app.app_context():
+        rnd = db.session.get(Round, round_id)
+        assert (rnd.status, rnd.phase_index, rnd.finished_at) == ("live", 5, None)
+    # Long after, the round stays finished.
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 5})
+    with app.app_context():
+        db.session.get(Round, round_id).finished_at = datetime.now(timezone.utc) - timedelta(minutes=30)
+        db.session.commit()
+    assert "Ongedaan maken" not in lead.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/terug", {"fase": 5}).status_code == 409
+
+
+def test_the_presenter_rates_questions_only_while_they_are_fresh(app, team, login):
+    t, people = team
+    lead, round_id = live_round_in_phase(app, login, people, t, 2)
+    daan, sanne = as_(app, login, people["daan"]), as_(app, login, people["sanne"])
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 2, "tekst": "Wat deed je toen?"})
+    assert 'value="warm"' in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    for expected in (2, 3):
+        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": expected})
+    later = sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    assert "Wat deed je toen?" in later and 'value="warm"' not in later
+    assert '<details class="folded">' in later  # earlier phases folded
+
+
+def test_the_help_question_is_pinned_and_the_limit_is_explained(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people, method="roddel")  # at most three open questions
+    sanne = as_(app, login, people["sanne"])
+    token = csrf_token(sanne, f"/intervisie/rondes/{round_id}/casus")
+    sanne.post(f"/intervisie/rondes/{round_id}/casus", data={
+        "csrf_token": token, "help_question": "Hoe blijf ik rustig bij boosheid?", "case_text": "Kort."})
+    startable(app, round_id)
+    post(lead, f"/intervisie/rondes/{round_id}/live/start")
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0})
+    daan = as_(app, login, people["daan"])
+    state = daan.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    assert 'id="help-question"' in state and "Hoe blijf ik rustig bij boosheid?" in state
+    for n in range(3):
+        post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": f"Vraag {n}"})
+    state = daan.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
+    assert 'id="composer-text"' not in state and "Je hebt je 3 vragen gesteld" in state
+
+
+def test_who_brings_in_is_an_explicit_choice(app, team, login):
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people, presenter="0")
+    startable(app, round_id)
+    page = lead.get(f"/intervisie/rondes/{round_id}/live").get_data(as_text=True)
+    select_html = page.split('id="inbrenger"')[1].split("</select>")[0]
+    assert '<option value="" selected disabled>Kies wie inbrengt</option>' in select_html
+    assert select_html.count("selected") == 1
+    refused = post(lead, f"/intervisie/rondes/{round_id}/live/start", {})
+    assert refused.status_code == 422 and "Kies eerst wie inbrengt." in refused.get_data(as_text=True)
+
+
+# Screens: after the round ------------------------------------------------------------------------
+
+def test_after_the_round_the_page_leads_with_reflection_and_what_helped(app, team, login):
+    t, people = team
+    lead, round_id = live_round_in_phase(app, login, people, t, 2)
+    daan, sanne = as_(app, login, people["daan"]), as_(app, login, people["sanne"])
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 2, "tekst": "Wat maakte je boos?"})
+    with app.app_context():
+        question = db.session.scalar(select(Contribution.id))
+    post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen/{question}/waardeer", {"waardering": "warm"})
+    for expected in (2, 3):
+        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": expected})
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 4, "tekst": "Neem een collega mee."})
+    with app.app_context():
+        advice = db.session.scalar(select(Contribution.id).where(Contribution.kind == "advice"))
+    post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen/{advice}/helpt", {"helpt": "1"})
+    for expected in (4, 5):
+        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": expected})
+    reflect(app, login, people["sanne"], round_id, takeaway="Rustig blijven.", action_1="Plan een nagesprek")
+    page = daan.get(f"/intervisie/rondes/{round_id}").get_data(as_text=True)
+    assert page.index("Schrijf je reflectie") < page.index("Wanneer")  # leads, before the planning facts
+    assert "Wat maakte je boos?" in page and "Neem een collega mee." in page and "Plan een nagesprek" in page
+    assert "Zet in je agenda" not in page and "Kom je?" not in page
+
+
+def test_case_ideas_from_feedback_are_offered_when_preparing_a_case(app, team, login):
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    from app.feedback.models import CaseIdea
+    with app.app_context():
+        db.session.add(CaseIdea(owner_id=people["sanne"].id, text="Grenzen stellen bij een boze ouder"))
+        db.session.add(CaseIdea(owner_id=people["daan"].id, text="Daans eigen idee"))
+        db.session.commit()
+        idea_id = db.session.scalar(select(CaseIdea.id).where(CaseIdea.owner_id == people["sanne"].id))
+    sanne = as_(app, login, people["sanne"])
+    page = sanne.get(f"/intervisie/rondes/{round_id}/casus").get_data(as_text=True)
+    assert "Grenzen stellen bij een boze ouder" in page and "Daans eigen idee" not in page
+    chosen = sanne.get(f"/intervisie/rondes/{round_id}/casus?idee={idea_id}").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*name="help_question"[^>]*>\s*Grenzen stellen bij een boze ouder', chosen)

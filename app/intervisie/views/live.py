@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, request, stream_with_context, url_for
 from flask_babel import format_datetime
@@ -20,15 +20,22 @@ from app.models_base import utcnow
 from app.rendering import page_or_block, wants_block
 from app.web import reload_user
 
+UNDO_SHOWN = timedelta(seconds=8)  # how long "Ongedaan maken" stays on the facilitator's screen
+
 
 # The live round ----------------------------------------------------------------------------------
 
-def render_live(acc: services.Access, *, status: int = 200, error: str | None = None):
-    """The live page, or to htmx its changing part (the `state` block)."""
+def render_live(acc: services.Access, *, status: int = 200, error: str | None = None, undo_item: int | None = None):
+    """The live page, or to htmx its changing part (the `state` block). `undo_item`: the item the
+    facilitator just hid, offered back for a few seconds ("Ongedaan maken")."""
     now = utcnow()
     lv = live_round.view(db.session, acc, now)
     choosing = lv.is_facilitator and lv.status == phases.PLANNED
-    context = dict(acc=acc, rnd=acc.round, lv=lv, error=error, ratings=live_round.RATING_LABELS,
+    no_presenter = acc.round.status == phases.PLANNED and services.presenter_id(db.session, acc.round) is None
+    context = dict(acc=acc, rnd=acc.round, lv=lv, error=error, ratings=live_round.RATING_LABELS, undo_item=undo_item,
+                   undo_until=now + UNDO_SHOWN,
+                   finish_undo_until=(acc.round.finished_at or now) + UNDO_SHOWN,
+                   ideas=services.case_ideas(db.session, acc.me.person_id) if no_presenter and not lv.is_facilitator else [],
                    actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
                    case=services.visible_case(db.session, acc, now),
                    start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
@@ -125,7 +132,7 @@ def streams_busy(heartbeat: float) -> Response:
     return response
 
 
-def live_action(round_id, operation):
+def live_action(round_id, operation, undo_item: int | None = None):
     """Run one change on the live round; a phase that moved meanwhile is a gentle message.
 
     Who may press it is the view's access rule; what the phase allows is the phase machine's,
@@ -140,6 +147,9 @@ def live_action(round_id, operation):
     except phases.PhaseConflict:
         db.session.rollback()
         error, status = _("De ronde was al verder. Je ziet nu de actuele fase."), 409
+    except live_round.ChoosePresenter:
+        db.session.rollback()
+        error, status = _("Kies eerst wie inbrengt."), 422
     except live_round.TooEarly as exc:
         db.session.rollback()
         error, status = _("Je kunt de ronde starten vanaf %(when)s.", when=when(exc.starts_from)), 403
@@ -152,7 +162,7 @@ def live_action(round_id, operation):
     if error:
         acc = load_round(round_id, "participant")  # the round as it is now, after the rollback
     if wants_block():
-        return render_live(acc, status=status, error=error)
+        return render_live(acc, status=status, error=error, undo_item=None if error else undo_item)
     if error:
         flash(error, "error")
     return redirect(url_for(".live", round_id=round_id))
@@ -237,6 +247,9 @@ def live_helpful(round_id, item_id):
 @bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/verberg")
 @access.rule(ROUND, "facilitator")
 def live_hide(round_id, item_id):
-    return live_action(round_id, lambda acc: live_round.hide(db.session, acc, item_id))
+    """Hide an item for everyone but its author; `verberg=0` shows it again (the undo)."""
+    hidden = request.form.get("verberg", "1") != "0"
+    return live_action(round_id, lambda acc: live_round.hide(db.session, acc, item_id, hidden),
+                       undo_item=item_id if hidden else None)
 
 

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import access, hooks, recognisable
+from app import access, recognisable
 from app import actions as personal_actions
 from app.extensions import db
 from app.intervisie import methods, phases, services
@@ -89,7 +89,7 @@ def case(round_id):
             db.session.commit()
             flash(_("Je casus is bewaard."), "success")
             return redirect(url_for(".round_page", round_id=round_id))
-    ideas = case_ideas(current_user.id)
+    ideas = services.case_ideas(db.session, current_user.id)
     if request.method == "GET" and not form.help_question.data:
         chosen = next((i for i in ideas if str(i["id"]) == request.args.get("idee")), None)
         if chosen:  # one tap on a noted idea: it becomes the help question to work on
@@ -98,12 +98,6 @@ def case(round_id):
     return render_template("intervisie/case.html", acc=acc, rnd=acc.round, form=form, findings=findings,
                            labels=recognisable.KIND_LABELS, ideas=ideas), status
 
-
-def case_ideas(person_id: int) -> list[dict]:
-    """Themes the person noted to bring in (feedback's "Inbrengen bij intervisie"), when that
-    feature is installed: asked through the hooks, so intervisie imports no feedback."""
-    lookup = hooks.of().lookup("case_ideas")
-    return lookup(db.session, person_id) if lookup else []
 
 
 # After the round ---------------------------------------------------------------------------------
