@@ -93,5 +93,5 @@ def card(session, person, _now) -> dict | None:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     registry = hooks.of(app)
-    registry.add_card(hooks.TodayCard("personal-actions", "actions/_today.html", card, order=35))
+    registry.add_card(hooks.TodayCard("personal-actions", "actions/_today.html", card, order=hooks.TODAY_ACTIONS))
     registry.add_export(hooks.ExportPart("actions", _l("Je acties"), export))

@@ -56,10 +56,20 @@ class Job:
     interval: timedelta
 
 
+# Vandaag puts the next thing to do first. A card takes the band of what it asks of the person,
+# so the order holds across features without any of them knowing the others.
+TODAY_NOW = 10       # happening now or soon and needing me: a live or near round
+TODAY_ANSWER = 20    # someone waits for my answer: a feedback request
+TODAY_PEOPLE = 30    # my buddy
+TODAY_ACTIONS = 40   # what I promised myself
+TODAY_LATER = 60     # the rest: later rounds, setting up notifications, hints, my teams
+
+
 @dataclass(frozen=True)
 class TodayCard:
     """A card on Vandaag. `load(session, person, now)` returns the template's context, or None
-    when there is nothing to show; `template` is included with that context as `card`."""
+    when there is nothing to show; `template` is included with that context as `card`. `order`
+    is one of the TODAY_ bands above (plus a little, to order cards within a band)."""
 
     key: str
     template: str
@@ -139,6 +149,8 @@ class Hooks:
     profile_links: list[ProfileLink] = field(default_factory=list)
     # Answers one feature offers another without either importing the other, by name. Known:
     # "current_buddies": (session, person_id) -> list of person ids (buddies, for feedback's form).
+    # "case_ideas": (session, person_id) -> list of {"id", "text"}: themes a person noted to bring
+    #   to intervisie (feedback's "Inbrengen bij intervisie"), offered when they prepare a case.
     lookups: dict[str, Callable] = field(default_factory=dict)
 
     def add_nav(self, item: NavItem) -> None:

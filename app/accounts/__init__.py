@@ -25,6 +25,14 @@ def teams_card(session, person, _now) -> dict:
     return {"teams": services.teams_of(session, person)}
 
 
+def invite_card(session, person, _now) -> dict | None:
+    """A lead whose team has nobody else yet (a new admin, first of all): how to invite."""
+    from app.accounts import services
+    alone = [t for t in services.teams_of(session, person)
+             if services.can_lead(session, person, t) and len(t.memberships) <= 1]
+    return {"teams": alone} if alone else None
+
+
 def init_app(app: Flask) -> None:
     from app.accounts import privacy, views
 
@@ -33,7 +41,9 @@ def init_app(app: Flask) -> None:
     registry.add_nav(hooks.NavItem("accounts.profile", _l("Profiel"), "person", 90))
     registry.add_kind(INVITE_ACCEPTED)
     registry.add_kind(SECURITY)
-    registry.add_card(hooks.TodayCard("teams", "accounts/_today_teams.html", teams_card, order=80))
+    registry.add_card(hooks.TodayCard("invite-colleagues", "accounts/_today_invite.html", invite_card,
+                                      order=hooks.TODAY_ACTIONS + 5))
+    registry.add_card(hooks.TodayCard("teams", "accounts/_today_teams.html", teams_card, order=hooks.TODAY_LATER + 20))
     registry.add_export(hooks.ExportPart("account", _l("Je account"), privacy.export_account,
                                          privacy.ACCOUNT_LABELS))
     registry.add_export(hooks.ExportPart("sessions", _l("Ingelogde apparaten"), privacy.export_sessions))

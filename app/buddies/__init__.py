@@ -56,7 +56,7 @@ def init_app(app: Flask) -> None:
     registry = hooks.of(app)
     for kind in KINDS:
         registry.add_kind(kind)
-    registry.add_card(hooks.TodayCard("buddies", "buddies/_today_card.html", today_card, order=15))
+    registry.add_card(hooks.TodayCard("buddies", "buddies/_today_card.html", today_card, order=hooks.TODAY_PEOPLE))
     registry.add_job(hooks.Job("buddies-rotation", notifications.run_schedule,
                                interval=timedelta(minutes=10)))
     registry.add_export(hooks.ExportPart("buddies", _l("Buddy's"), export))

@@ -36,13 +36,16 @@ def init_app(app: Flask) -> None:
     registry.add_nav(hooks.NavItem("feedback.index", _l("Feedback"), "feedback", 40))
     for kind in KINDS:
         registry.add_kind(kind)
-    registry.add_card(hooks.TodayCard("feedback-open", "feedback/_today.html", requests_card, order=25))
+    registry.add_card(hooks.TodayCard("feedback-open", "feedback/_today.html", requests_card, order=hooks.TODAY_ANSWER))
     registry.add_job(hooks.Job("feedback-reminders", notifications.remind,
                                interval=timedelta(minutes=5)))
     registry.add_job(hooks.Job("feedback-expiry", notifications.expire,
                                interval=timedelta(minutes=15)))
     registry.add_export(hooks.ExportPart("feedback", _l("Feedback"), services.export_person))
     registry.add_eraser(hooks.Eraser("feedback", services.erase_person))
+    # Intervisie offers these when its person prepares a case, without importing feedback.
+    registry.provide("case_ideas", lambda session, person_id: [
+        {"id": idea.id, "text": idea.text} for idea in services.case_ideas(session, person_id)])
     registry.add_demo(hooks.DemoPart("feedback", demo.fill))
     # The service worker shows this shell for feedback pages when the phone is offline.
     app.extensions.setdefault("offline_shells", {})["/feedback/"] = "/feedback/offline"

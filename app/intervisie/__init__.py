@@ -28,16 +28,19 @@ KINDS = (
 )
 
 
+def next_card(session, person, now) -> dict | None:
+    """The one round that needs this person now or soon, with their role and next step."""
+    from app.intervisie import services
+    nxt = services.next_round(session, person.id, now)
+    return {"next": nxt} if nxt else None
+
+
 def upcoming_card(session, person, now) -> dict | None:
+    """Later rounds (the next one leads in its own card when it is near)."""
     from app.intervisie import services
-    rounds = services.upcoming(session, person.id, now, limit=3)
+    nxt = services.next_round(session, person.id, now)
+    rounds = [r for r in services.upcoming(session, person.id, now, limit=4) if not nxt or r.id != nxt.round.id][:3]
     return {"upcoming": rounds} if rounds else None
-
-
-def actions_card(session, person, _now) -> dict | None:
-    from app.intervisie import services
-    actions = services.my_open_actions(session, person.id)
-    return {"actions": actions} if actions else None
 
 
 def init_app(app: Flask) -> None:
@@ -48,8 +51,9 @@ def init_app(app: Flask) -> None:
     registry.add_nav(hooks.NavItem("intervisie.index", _l("Intervisie"), "circle", 20))
     for kind in KINDS:
         registry.add_kind(kind)
-    registry.add_card(hooks.TodayCard("intervisie-upcoming", "intervisie/_today_rounds.html", upcoming_card, order=20))
-    registry.add_card(hooks.TodayCard("intervisie-actions", "intervisie/_today_actions.html", actions_card, order=30))
+    registry.add_card(hooks.TodayCard("intervisie-next", "intervisie/_today_next.html", next_card, order=hooks.TODAY_NOW))
+    registry.add_card(hooks.TodayCard("intervisie-upcoming", "intervisie/_today_rounds.html", upcoming_card,
+                                      order=hooks.TODAY_LATER))
     registry.add_job(hooks.Job("intervisie-reminders", notifications.send_reminders, interval=timedelta(seconds=30)))
     registry.add_job(hooks.Job("intervisie-case-retention", privacy.logged("cases", services.purge_cases),
                                interval=timedelta(hours=1)))

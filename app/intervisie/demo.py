@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
+from app import actions as personal_actions
 from app.accounts.models import Team
 from app.intervisie import methods
-from app.intervisie.models import Action, CaseText, Contribution, Participant, Reflection, Round
+from app.intervisie.models import CaseText, Contribution, Participant, Reflection, Round
 from app.timezone import AMSTERDAM
 
 PAST_QUESTIONS = [
@@ -60,8 +61,10 @@ def fill(session, teams: dict, people: dict, now: datetime) -> None:
     session.add(Reflection(round_id=past.id, person_id=people["Sanne Bakker"].id,
                            takeaway="Ik mag vaker hardop benoemen wat ik zie.", score=5,
                            learning_point="Ik wil het te snel oplossen."))
-    session.add(Action(round_id=past.id, team_id=team.id, owner_id=people["Sanne Bakker"].id,
-                       text="Volgende week samen met Fatima op huisbezoek en vooraf bespreken wanneer we opschalen."))
+    session.flush()
+    personal_actions.add(session, people["Sanne Bakker"].id,
+                         "Volgende week samen met Fatima op huisbezoek en vooraf bespreken wanneer we opschalen.",
+                         source="intervisie", source_id=past.id)
     nxt = dict(everyone)
     nxt.update({"Sanne Bakker": "participant", "Daan Visser": "presenter"})
     upcoming = _round(session, team, people, title="Intervisie november", starts_at=_local(now + timedelta(days=6), 14),

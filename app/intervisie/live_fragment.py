@@ -6,7 +6,9 @@ make a phone's fragment its own, and such a phone gets its own render as before:
 - an item of theirs that others do not see (hidden by the facilitator, or written in silence and
   not yet revealed);
 - their own open actions from the last round (shown at the start);
-- how many items they wrote in this phase (it decides whether they may post another).
+- how many items they wrote in this phase (it decides whether they may post another);
+- their own case ideas while the group chooses who brings in, and the facilitator's short
+  "take back the finish" after the last phase.
 What differs per request but not per person (the CSRF token of the session, the server's clock)
 is rendered as a placeholder and filled in on the way out.
 
@@ -69,10 +71,21 @@ class FragmentCache:
 cache = FragmentCache()
 
 
+def chooses_idea(session, acc: services.Access) -> bool:
+    """While the group chooses who brings in, each participant sees their own case ideas."""
+    rnd = acc.round
+    return (rnd.status == phases.PLANNED and acc.role != phases.FACILITATOR
+            and services.presenter_id(session, rnd) is None)
+
+
 def shared_key(session, acc: services.Access, now) -> tuple | None:
     """The key under which this phone's fragment is shared, or None when it is its own."""
     rnd = acc.round
     me = acc.me.person_id
+    if chooses_idea(session, acc):
+        return None  # their own case ideas
+    if rnd.status == phases.FINISHED and acc.role == phases.FACILITATOR:
+        return None  # "Rond af" can be taken back for a short while: the facilitator's own clock
     method = methods.get(rnd.method_key)
     plist = method.phases(rnd.minutes)
     state = live_round.state_of(rnd)

@@ -7,7 +7,7 @@ version published once the transaction commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -17,9 +17,16 @@ from app.intervisie import methods, phases
 from app.intervisie.models import Contribution, Participant, Round
 from app.intervisie.services import Access, can_start_from, mark_changed, participant, valid_id
 
+# "Rond af" and "Verberg" can be undone shortly after (the phone offers it for a few seconds;
+# the server allows a little longer, for a slow network).
+UNDO_WINDOW = timedelta(minutes=2)
 RATINGS = ("koud", "lauw", "warm")  # stored as they are; shown through RATING_LABELS
 RATING_LABELS = {"koud": _l("koud"), "lauw": _l("lauw"), "warm": _l("warm")}
 MAX_TEXT = 1000
+
+
+class ChoosePresenter(phases.NotAllowed):
+    """The group chooses the presenter at the start, and nobody was chosen."""
 
 
 class TooEarly(phases.NotAllowed):
@@ -45,6 +52,8 @@ def _save(session, rnd: Round, old: phases.State, new: phases.State, now: dateti
                   extra_seconds=new.extra_seconds, revealed=sorted(new.revealed))
     if new.status == phases.FINISHED and old.status != phases.FINISHED:
         values["finished_at"] = now
+    if old.status == phases.FINISHED and new.status != phases.FINISHED:
+        values["finished_at"] = None
     if not mark_changed(session, rnd, Round.status == old.status, Round.phase_index == old.index,
                         Round.extra_seconds == old.extra_seconds, **values):
         raise phases.PhaseConflict("changed meanwhile")
@@ -68,7 +77,7 @@ def start(session, acc: Access, now: datetime, presenter_id: int | None = None) 
     if presenter is None:
         chosen = participant(session, rnd.id, presenter_id)
         if chosen is None or chosen.role == phases.FACILITATOR:
-            raise phases.NotAllowed("choose a presenter")
+            raise ChoosePresenter("choose a presenter")
         chosen.role = phases.PRESENTER
     old = state_of(rnd)
     _save(session, rnd, old, phases.start(old, now), now)
@@ -78,9 +87,16 @@ def move(session, acc: Access, direction: str, expected: int, now: datetime) -> 
     _facilitator(acc)
     rnd = acc.round
     old = state_of(rnd)
+    if direction != "next" and rnd.status == phases.FINISHED and not may_undo_finish(rnd, now):
+        raise phases.PhaseConflict("finished too long ago to undo")
     new = phases.advance(old, phase_list(rnd), expected, now) if direction == "next" \
         else phases.go_back(old, expected, now)
     _save(session, rnd, old, new, now)
+
+
+def may_undo_finish(rnd: Round, now: datetime) -> bool:
+    """The facilitator may take back "Rond af" just after pressing it, not once people moved on."""
+    return rnd.status == phases.FINISHED and rnd.finished_at is not None and now - rnd.finished_at <= UNDO_WINDOW
 
 
 def extend(session, acc: Access, expected: int, minutes: int, now: datetime) -> None:
@@ -184,6 +200,13 @@ class LiveView:
     can_reveal: bool
     history: list        # PhaseView for every phase so far that had typed items
     version: int
+    limit_reached: bool = False  # this person may write in this phase but used up its limit
+    may_undo_finish: bool = False  # the facilitator just finished the round and may take it back
+
+    def rate_here(self, phase_index: int) -> bool:
+        """Questions are rated while they are fresh: in their own phase and the one after it,
+        not in every later phase (which would make the presenter's screen long)."""
+        return self.status == phases.LIVE and self.index - 1 <= phase_index <= self.index
 
 
 def view(session, acc: Access, now: datetime) -> LiveView:
@@ -204,7 +227,8 @@ def view(session, acc: Access, now: datetime) -> LiveView:
                             .order_by(Contribution.phase_index, Contribution.id)).all()
     by_phase: dict[int, list] = {}
     for item in items:
-        if item.hidden and item.author_id != me:
+        # Hidden items stay with their author, and with the facilitator, who can show them again.
+        if item.hidden and item.author_id != me and acc.role != phases.FACILITATOR:
             continue
         if not phases.visible(item.phase_index, plist[item.phase_index], state, author_id=item.author_id,
                               viewer_id=me):
@@ -213,11 +237,14 @@ def view(session, acc: Access, now: datetime) -> LiveView:
                                                                   names.get(item.author_id, "")))
     history = [PhaseView(i, method.steps[i], by_phase[i]) for i in sorted(by_phase, reverse=True)]
     own = len([v for v in by_phase.get(rnd.phase_index, []) if v.mine]) if live else 0
+    may_post = bool(live and phases.can_post(phase, acc.role, own_items=own))
     return LiveView(
         round=rnd, role=acc.role, status=rnd.status, phase=phase, step=step, index=rnd.phase_index,
         count=len(plist), expect=step.expect.get(acc.role) if step else None,
         ends_at=phases.ends_at(state, plist), seconds_left=int(left.total_seconds()) if left is not None else None,
-        can_post=bool(live and phases.can_post(phase, acc.role, own_items=own)),
+        can_post=may_post,
+        limit_reached=bool(live and not may_post and own and phases.can_post(phase, acc.role, own_items=0)),
+        may_undo_finish=acc.role == phases.FACILITATOR and may_undo_finish(rnd, now),
         is_facilitator=acc.role == phases.FACILITATOR, is_presenter=acc.role == phases.PRESENTER,
         can_reveal=bool(live and phase.input_mode == phases.WRITE_SILENT and rnd.phase_index not in state.revealed),
         history=history, version=rnd.version,

@@ -1,4 +1,7 @@
-"""Rounds, their participants, case texts, contributions, reflections and team settings."""
+"""Rounds, their participants, case texts, contributions, reflections and team settings.
+
+The presenter's actions are shared personal actions (`app.actions.PersonalAction`, source
+"intervisie", source_id the round), one list on Vandaag for every feature."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -126,18 +129,6 @@ class Contribution(db.Model):
     hidden: Mapped[bool] = mapped_column(default=False)     # hidden by the facilitator
 
     __table_args__ = (Index("ix_contribution_round_phase", "round_id", "phase_index"),)
-
-
-class Action(db.Model):
-    """A concrete action of the presenter; it comes back at the team's next round."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Reflection(db.Model):

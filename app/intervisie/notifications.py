@@ -12,8 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Person
+from app.actions import PersonalAction
 from app.intervisie import phases, services
-from app.intervisie.models import Action, Participant, Round
+from app.intervisie.models import Participant, Round
 from app.notify import services as notify
 from app.timezone import AMSTERDAM
 from app.urls import app_url
@@ -103,7 +104,7 @@ def send_open_actions(session, now: datetime) -> None:
                 _remind_action(session, rnd, action, now)
 
 
-def _remind_action(session, rnd: Round, action: Action, now: datetime) -> None:
+def _remind_action(session, rnd: Round, action: PersonalAction, now: datetime) -> None:
     notify.notify(session, action.owner_id, "open_action", title=_l("Je actie van de vorige ronde"),
                   body=action.text, url=app_url("intervisie.round_page", round_id=rnd.id), now=now,
                   dedupe_key=f"open-action:{action.id}:{rnd.id}")

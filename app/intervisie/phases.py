@@ -80,6 +80,10 @@ def advance(state: State, phases: list[Phase], expected: int, now: datetime) -> 
 
 
 def go_back(state: State, expected: int, now: datetime) -> State:
+    """The previous phase; from a finished round, back into its last phase (undo "Rond af")."""
+    if state.status == FINISHED:
+        _check(state, expected)
+        return replace(state, status=LIVE, started_at=now, extra_seconds=0)
     if state.status != LIVE:
         raise PhaseConflict("round is not live")
     _check(state, expected)

@@ -19,7 +19,7 @@ from app.accounts.models import Team
 from app.hooks import ExportPart, Retention
 from app.intervisie import phases
 from app.intervisie.models import (
-    DEFAULT_PREVIEW_HOURS, DEFAULT_RETENTION_DAYS, Action, CalendarFeed, CaseText, Contribution,
+    DEFAULT_PREVIEW_HOURS, DEFAULT_RETENTION_DAYS, CalendarFeed, CaseText, Contribution,
     Participant, Reflection, Round, Series,
 )
 from app.intervisie.services import PLAN_HORIZON
@@ -85,13 +85,6 @@ def export_reflections(session, person) -> list[dict]:
              "score": r.score, "comment": r.comment, "updated_at": r.updated_at} for r in rows]
 
 
-def export_actions(session, person) -> list[dict]:
-    rows = list(session.scalars(select(Action).where(Action.owner_id == person.id).order_by(Action.created_at)))
-    titles = _round_titles(session, (a.round_id for a in rows))
-    return [{"round": titles.get(a.round_id), "text": a.text, "created_at": a.created_at, "done_at": a.done_at}
-            for a in rows]
-
-
 def export_calendar(session, person) -> dict:
     """Whether a private calendar link exists; its token is never stored, only a hash."""
     feed = session.get(CalendarFeed, person.id)
@@ -107,7 +100,6 @@ EXPORTS = (
     ExportPart("intervisie_reflections", _l("Je reflecties en leerpunten"), export_reflections,
                {"takeaway": _l("Wat neem je mee"), "learning_point": _l("Leerpunt"), "score": _l("Cijfer"),
                 "comment": _l("Toelichting bij je evaluatie")}),
-    ExportPart("intervisie_actions", _l("Je acties"), export_actions),
     ExportPart("intervisie_calendar", _l("Je agendalink"), export_calendar),
 )
 
@@ -120,7 +112,8 @@ def erase(session, person) -> None:
     """The person's own writing goes; their seat in rounds that took place stays, anonymous.
 
     Deleted: cases they wrote, their questions, advice and other contributions, reflections
-    (takeaway, learning point, evaluation), actions, their calendar link, and their place in
+    (takeaway, learning point, evaluation), their calendar link (their actions go with the shared
+    personal actions, app/actions.py), and their place in
     rounds still to come or cancelled. Kept without a person: their place (role, RSVP) in rounds
     that took place, so the others' round page, counts and history stay as they were.
     """
@@ -128,7 +121,7 @@ def erase(session, person) -> None:
     options = {"synchronize_session": False}
     touched = set(session.scalars(select(Participant.round_id).where(Participant.person_id == person.id)))
     for model, column in ((CaseText, CaseText.author_id), (Contribution, Contribution.author_id),
-                          (Reflection, Reflection.person_id), (Action, Action.owner_id),
+                          (Reflection, Reflection.person_id),
                           (CalendarFeed, CalendarFeed.person_id)):
         session.execute(delete(model).where(column == person.id), execution_options=options)
     for rnd_id in touched:

@@ -10,15 +10,17 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app import live
+from app import actions as personal_actions
+from app import hooks, live
 
 from app.accounts import services as accounts
 from app.accounts.models import Membership, Person, Team
 from app.intervisie import methods, phases
 from app.intervisie.models import (
-    DEFAULT_PREVIEW_HOURS, DEFAULT_RETENTION_DAYS, Action, CaseText, Contribution, Participant, PlanSubmission,
+    DEFAULT_PREVIEW_HOURS, DEFAULT_RETENTION_DAYS, CaseText, Contribution, Participant, PlanSubmission,
     Reflection, Round, Series, TeamSettings, TeamTemplate,
 )
+from app.actions import PersonalAction
 from app.models_base import insert_if_missing, utcnow
 from app.timezone import AMSTERDAM
 
@@ -143,8 +145,10 @@ def save_settings(session, team_id: int, retention_days: int, preview_hours: int
     return row
 
 
-def validate_plan(session, team_id: int, plan: Plan, now: datetime) -> list[str]:
-    """Refuse what cannot work; return gentle warnings for what is merely unusual."""
+def validate_plan(session, team_id: int, plan: Plan, now: datetime, round_id: int | None = None) -> list[str]:
+    """Refuse what cannot work; return gentle warnings for what is merely unusual: a group
+    outside the usual size ("size"), another round of the team at that time ("clash";
+    `round_id` is the round being changed, which never clashes with itself)."""
     members = {p.id for p in team_members(session, team_id)}
     if methods.get(plan.method_key) is None:
         raise PlanError("method", "unknown method")
@@ -160,12 +164,27 @@ def validate_plan(session, team_id: int, plan: Plan, now: datetime) -> list[str]
         raise PlanError("participants", "not in team")
     if plan.presenter_id and plan.presenter_id == plan.facilitator_id:
         raise PlanError("presenter", "presenter is facilitator")
+    if not people - {plan.facilitator_id}:  # nobody to bring in a case: it could never start
+        raise PlanError("participants", "too few")
     if any(not 1 <= m <= 180 for m in plan.minutes):
         raise PlanError("minutes", "minutes")
     warnings = []
     if not NORM_MIN <= len(people) <= NORM_MAX:
         warnings.append("size")
+    if clashes(session, team_id, plan.starts_at, sum(plan.minutes), round_id):
+        warnings.append("clash")
     return warnings
+
+
+def clashes(session, team_id: int, starts_at: datetime, minutes: int, round_id: int | None = None) -> list[Round]:
+    """The team's other planned rounds that overlap this time (a double plan, or two groups that
+    would need the same people)."""
+    ends_at = starts_at + timedelta(minutes=minutes)
+    nearby = session.scalars(select(Round).where(
+        Round.team_id == team_id, Round.cancelled_at.is_(None), Round.status != phases.FINISHED,
+        Round.starts_at < ends_at, Round.starts_at > starts_at - timedelta(hours=12),
+        *([Round.id != round_id] if round_id else [])))
+    return [r for r in nearby if r.starts_at + timedelta(minutes=sum(r.minutes)) > starts_at]
 
 
 def plan_rounds(session, team_id: int, plan: Plan, created_by: Person) -> list[Round]:
@@ -286,6 +305,46 @@ def upcoming(session, person_id: int, now: datetime, limit: int = 20) -> list[Ro
         .order_by(Round.starts_at).limit(limit)))
 
 
+# A round leads Vandaag this long before it starts; a presenter whose case is not ready yet
+# sees it from a week before, so there is time to write.
+NEXT_SOON = timedelta(hours=36)
+NEXT_PREPARE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class NextRound:
+    """The round that comes first for a person, and what it asks of them."""
+
+    round: Round
+    me: Participant
+    case_ready: bool
+    starts_in: timedelta   # negative once it has started
+    may_start: bool        # the facilitator may start it now
+    days_away: int         # 0 today, 1 tomorrow (Amsterdam days)
+
+    @property
+    def live(self) -> bool:
+        return self.round.status == phases.LIVE
+
+
+def next_round(session, person_id: int, now: datetime) -> NextRound | None:
+    """The person's first round that is live, or starts soon (sooner for a presenter whose case
+    is not written yet); None when nothing is near."""
+    for rnd in upcoming(session, person_id, now, limit=2):
+        me = participant(session, rnd.id, person_id)
+        case = session.get(CaseText, rnd.id)
+        ready = case is not None and case.author_id == person_id and bool(case.help_question)
+        starts_in = rnd.starts_at - now
+        near = rnd.status == phases.LIVE or starts_in <= NEXT_SOON or (
+            me.role == phases.PRESENTER and not ready and starts_in <= NEXT_PREPARE)
+        if near and rnd.status != phases.FINISHED:
+            days = (rnd.starts_at.astimezone(AMSTERDAM).date() - now.astimezone(AMSTERDAM).date()).days
+            return NextRound(rnd, me, ready, starts_in, may_start=rnd.status == phases.PLANNED and now >= can_start_from(rnd),
+                             days_away=days)
+        return None
+    return None
+
+
 def past(session, person_id: int, now: datetime, limit: int = 20) -> list[Round]:
     return list(session.scalars(
         select(Round).join(Participant).where(Participant.person_id == person_id, Round.cancelled_at.is_(None),
@@ -327,6 +386,14 @@ def visible_case(session, acc: Access, now: datetime) -> CaseText | None:
     if case is None or case.author_id != presenter_id(session, acc.round):
         return None
     return case
+
+
+def case_ideas(session, person_id: int) -> list[dict]:
+    """Themes the person noted to bring in (feedback's "Inbrengen bij intervisie"), when that
+    feature is installed: asked through the hooks, so intervisie imports no feedback. Their own
+    only: offered when they prepare a case, and to them alone while the group chooses."""
+    lookup = hooks.of().lookup("case_ideas")
+    return lookup(session, person_id) if lookup else []
 
 
 def own_case(session, rnd: Round, person_id: int) -> CaseText | None:
@@ -372,24 +439,56 @@ def reflection(session, round_id: int, person_id: int) -> Reflection:
     return session.get(Reflection, (round_id, person_id)) or Reflection(round_id=round_id, person_id=person_id)
 
 
+ACTION_SOURCE = "intervisie"  # PersonalAction.source; its source_id is the round
+
+
+def round_actions(session, round_id: int, owner_id: int | None = None) -> list[PersonalAction]:
+    """The actions the presenter gave themselves in this round (shared PersonalAction rows)."""
+    return [a for a in personal_actions.of_source(session, ACTION_SOURCE, round_id)
+            if owner_id is None or a.owner_id == owner_id]
+
+
 def save_reflection(session, acc: Access, *, takeaway: str | None, learning_point: str, score: int | None,
                     comment: str, actions: list[str]) -> Reflection:
-    """Safe when a double click saves a first reflection twice at once."""
+    """Safe when a double click saves a first reflection twice at once. The presenter's actions
+    are the round's actions as the form shows them: saving again edits them, never adds copies."""
     insert_if_missing(session, Reflection, round_id=acc.round.id, person_id=acc.me.person_id)
     r = session.get(Reflection, (acc.round.id, acc.me.person_id), populate_existing=True)
     if acc.role == phases.PRESENTER and takeaway is not None:
         r.takeaway = takeaway
-        for text in actions:
-            if text.strip():
-                session.add(Action(round_id=acc.round.id, team_id=acc.round.team_id,
-                                   owner_id=acc.me.person_id, text=text.strip()[:500]))
+        set_round_actions(session, acc.round.id, acc.me.person_id, actions)
     r.learning_point, r.score, r.comment, r.updated_at = learning_point, score, comment, utcnow()
     session.add(r)
     session.flush()
     return r
 
 
-def open_actions_before(session, rnd: Round, person_id: int) -> list[Action]:
+def set_round_actions(session, round_id: int, owner_id: int, texts: list[str]) -> None:
+    """Slot by slot: a changed text edits its action (done or not), an emptied slot removes it,
+    a new one is added. Each slot is the action with the same position, so a resent form
+    finds the same rows."""
+    texts = [t.strip()[:personal_actions.TEXT_MAX] for t in texts]
+    existing = round_actions(session, round_id, owner_id)
+    for slot, text in enumerate(texts):
+        action = existing[slot] if slot < len(existing) else None
+        if action is not None and text:
+            action.text = text
+        elif action is not None:
+            session.delete(action)
+        elif text:
+            personal_actions.add(session, owner_id, text, source=ACTION_SOURCE, source_id=round_id)
+    for extra in existing[len(texts):]:
+        session.delete(extra)
+    session.flush()
+
+
+def action_texts(session, round_id: int, owner_id: int, slots: int = 2) -> list[str]:
+    """The presenter's saved actions for the reflection form, one per slot."""
+    texts = [a.text for a in round_actions(session, round_id, owner_id)]
+    return (texts + [""] * slots)[:slots]
+
+
+def open_actions_before(session, rnd: Round, person_id: int) -> list[PersonalAction]:
     """The look back this round opens with, for one person: the open actions of the last earlier
     round of the team that this person took part in. Actions are shared within the round they
     came from, so someone who was not there never sees them; nor does someone outside this round.
@@ -403,21 +502,29 @@ def open_actions_before(session, rnd: Round, person_id: int) -> list[Action]:
         .order_by(Round.starts_at.desc()).limit(1))
     if previous is None:
         return []
-    return list(session.scalars(select(Action).where(Action.round_id == previous, Action.done_at.is_(None))
-                                .order_by(Action.id)))
+    return [a for a in round_actions(session, previous) if a.done_at is None]
 
 
-def my_open_actions(session, person_id: int) -> list[Action]:
-    return list(session.scalars(select(Action).where(Action.owner_id == person_id, Action.done_at.is_(None))
-                                .order_by(Action.created_at)))
+@dataclass(frozen=True)
+class Summary:
+    """After the round, for its participants: what helped (the content, until retention) and
+    the presenter's actions (kept)."""
+
+    warm_questions: list
+    helpful_advice: list
+    actions: list
+
+    def __bool__(self) -> bool:
+        return bool(self.warm_questions or self.helpful_advice or self.actions)
 
 
-def complete_action(session, action_id: int, person_id: int) -> Action | None:
-    action = session.get(Action, action_id) if valid_id(action_id) else None
-    if action is None or action.owner_id != person_id:
-        return None
-    action.done_at = action.done_at or utcnow()
-    return action
+def summary(session, rnd: Round) -> Summary:
+    items = session.scalars(select(Contribution).where(
+        Contribution.round_id == rnd.id, Contribution.hidden.is_(False),
+        (Contribution.rating == "warm") | Contribution.helpful).order_by(Contribution.id)).all()
+    return Summary(warm_questions=[i.text for i in items if i.kind == "question" and i.rating == "warm"],
+                   helpful_advice=[i.text for i in items if i.kind == "advice" and i.helpful],
+                   actions=round_actions(session, rnd.id))
 
 
 # The lead's overview -------------------------------------------------------------------------------
@@ -437,15 +544,17 @@ def overview(session, team_id: int, now: datetime) -> Overview:
     attendance: dict[str, list[int]] = {}
     used: dict[str, int] = {}
     for rnd in rounds:
-        if rnd.starts_at <= now:
+        if rnd.starts_at <= now or rnd.status == phases.FINISHED:
             used[rnd.method_key] = used.get(rnd.method_key, 0) + 1
             for p in rnd.participants:
                 counts = attendance.setdefault(p.name, [0, 0])
                 counts[0] += 1
                 counts[1] += p.rsvp == "yes"
+    # A round that was started early and is finished already is history, whatever its planned time.
+    done = [r for r in rounds if r.starts_at <= now or r.status == phases.FINISHED]
     return Overview(
-        upcoming=[r for r in rounds if r.starts_at > now],
-        past=[r for r in rounds if r.starts_at <= now][::-1],
+        upcoming=[r for r in rounds if r not in done],
+        past=done[::-1],
         attendance={k: tuple(v) for k, v in sorted(attendance.items())},
         methods_used=used,
     )

@@ -46,7 +46,8 @@ def init_app(app: Flask) -> None:
     registry = hooks.of(app)
     registry.add_nav(hooks.NavItem("notify.inbox", _l("Meldingen"), "bell", 80))
     registry.add_kind(kinds.TEST)
-    registry.add_card(hooks.TodayCard("push-invite", "notify/_today_card.html", push_invite_card, order=5))
+    registry.add_card(hooks.TodayCard("push-invite", "notify/_today_card.html", push_invite_card,
+                                      order=hooks.TODAY_LATER + 5))
     for part in privacy.EXPORTS:
         registry.add_export(part)
     registry.add_eraser(hooks.Eraser("notify", privacy.erase))

@@ -293,9 +293,11 @@ def walk_intervisie(walk: Walk, live_server, lead, marieke: Page, daan: Page) ->
     walk.get(marieke, "intervisie", f"{base}/", "Intervisie")
     expect(marieke.get_by_role("link", name=re.compile("Intervisie december"))).to_be_visible()
     walk.get(marieke, "plan", f"{base}/teams/{lead.team_id}/plan", "Plan een ronde")
+    marieke.get_by_text("Meer opties").click()  # one screen: the title waits under "Meer opties"
     marieke.get_by_label("Titel").fill("")
-    walk.submit(marieke, "plan-errors", marieke.get_by_role("button", name="Plan de ronde"), "Plan een ronde", 422)
+    walk.submit(marieke, "plan-errors", marieke.get_by_role("button", name="Plan de ronde").first, "Plan een ronde", 422)
     expect(marieke.locator(".field.has-error")).to_have_count(1)
+    expect(marieke.get_by_label("Titel")).to_be_visible()  # "Meer opties" opens itself for its error
 
     walk.get(daan, "round", rnd, "Intervisie december")
     expect(daan.get_by_role("region", name="Kom je?")).to_be_visible()

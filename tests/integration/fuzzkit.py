@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from app.accounts import services as accounts
 from app.accounts.models import Membership, Organisation, Person, Team
 from app.extensions import db
-from app.intervisie.models import Action, Contribution
+from app.actions import PersonalAction
+from app.intervisie.models import Contribution
 from app.notify.models import PushSubscription
 from conftest import own_session, sign_in_as
 from test_intervisie import planned_round, post, startable
@@ -75,8 +76,8 @@ def build_world(app) -> World:
     world = World(team, team.id, people)
     lead = signed_in(app, people["lead"])
     world.planned = planned_round(app, lead, team.id, people)
-    world.extra["doomed"] = planned_round(app, lead, team.id, people)
-    world.live = planned_round(app, lead, team.id, people, method="roddel")
+    world.extra["doomed"] = planned_round(app, lead, team.id, people, time="15:30")  # another slot
+    world.live = planned_round(app, lead, team.id, people, method="roddel", time="17:00")
     startable(app, world.live)
     assert post(lead, f"/intervisie/rondes/{world.live}/live/start").status_code == 200
     assert post(lead, f"/intervisie/rondes/{world.live}/live/volgende", {"fase": 0}).status_code == 200
@@ -85,7 +86,7 @@ def build_world(app) -> World:
                 {"fase": 1, "tekst": "Wat heb je al geprobeerd?"}).status_code == 200
     with app.app_context():
         world.item = db.session.scalar(select(Contribution.id))
-        action = Action(round_id=world.planned, team_id=team.id, owner_id=people["lead"].id, text="Bel de voogd")
+        action = PersonalAction(source="intervisie", source_id=world.planned, owner_id=people["lead"].id, text="Bel de voogd")
         sub = PushSubscription(person_id=people["lead"].id, endpoint="https://fcm.googleapis.com/fcm/send/x",
                                p256dh="BNc", auth="abc", label="Telefoon")
         db.session.add_all([action, sub])

@@ -39,7 +39,8 @@ from app.buddies.models import BuddyGroup, Exclusion, GroupMember, Rotation
 from app.extensions import db
 from app.feedback.models import ANSWERED, OPEN, REQUEST, SOLO, CaseIdea, Exchange
 from app.intervisie import calendar, methods, phases
-from app.intervisie.models import Action, CaseText, Contribution, Participant, Round
+from app.actions import PersonalAction as Action
+from app.intervisie.models import CaseText, Contribution, Participant, Round
 from app.models_base import utcnow
 from app.notify.models import Notification, PushSubscription
 from app.timezone import AMSTERDAM
@@ -121,7 +122,7 @@ def build_world(session) -> World:
                             text="Wat maakte het lastig?")
     advice = Contribution(round_id=live.id, phase_index=4, kind="advice", author_id=people["participant"].id,
                           text="Vraag het na.")
-    action = Action(round_id=live.id, team_id=noord.id, owner_id=people["presenter"].id, text="Terugbellen")
+    action = Action(source="intervisie", source_id=live.id, owner_id=people["presenter"].id, text="Terugbellen")
     notification = Notification(person_id=people["participant"].id, kind="test", title="Test", body="Test",
                                 url="/meldingen", expires_at=now + timedelta(days=1))
     subscription = PushSubscription(person_id=people["participant"].id, endpoint=PUSH_ENDPOINT, p256dh="k",

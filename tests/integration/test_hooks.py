@@ -46,7 +46,11 @@ def test_every_feature_registers_navigation_kinds_and_cards(app):
     endpoints = [item.endpoint for item in registry.nav]
     assert endpoints == ["web.today", "intervisie.index", "feedback.index", "notify.inbox", "accounts.profile"]
     assert {"test", "invite_accepted", "round_planned", "round_started"} <= set(registry.kinds)
-    assert [c.key for c in registry.cards][:2] == ["install-hint", "push-invite"]
+    # Vandaag: the next thing to do first (a near round, a request to answer, the buddy, actions),
+    # then the rest; the invitation to switch on notifications comes after all of those.
+    keys = [c.key for c in registry.cards]
+    assert keys[:4] == ["intervisie-next", "feedback-open", "buddies", "personal-actions"]
+    assert keys.index("push-invite") > keys.index("personal-actions")
     assert {"intervisie-reminders", "intervisie-case-retention"} <= {j.name for j in registry.jobs}
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.intervisie import notifications, services
-from app.intervisie.models import Action, CaseText, Contribution, Participant, Round
+from app.actions import PersonalAction as Action
+from app.intervisie.models import CaseText, Contribution, Participant, Round
 from app.notify.models import Notification
 from conftest import csrf_token
 
@@ -271,7 +272,8 @@ def test_group_chooses_the_presenter_at_the_start(app, team, login):
     round_id = planned_round(app, lead, t.id, people, presenter="0")
     startable(app, round_id)
     assert "Wie brengt in?" in lead.get(f"/intervisie/rondes/{round_id}/live").get_data(as_text=True)
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["lead"].id)}).status_code == 403
+    refused = post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["lead"].id)})
+    assert refused.status_code == 422 and "Kies eerst wie inbrengt." in refused.get_data(as_text=True)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["daan"].id)}).status_code == 200
     with app.app_context():
         assert services.participant(db.session, round_id, people["daan"].id).role == "presenter"
@@ -311,7 +313,7 @@ def test_case_text_is_deleted_after_the_retention_days_and_learning_remains(app,
         rnd = db.session.get(Round, round_id)
         db.session.add(CaseText(round_id=round_id, author_id=people["sanne"].id, help_question="Hoe?", case_text="Casus"))
         db.session.add(Contribution(round_id=round_id, phase_index=2, kind="question", author_id=people["daan"].id, text="Vraag"))
-        db.session.add(Action(round_id=round_id, team_id=t.id, owner_id=people["sanne"].id, text="Actie blijft"))
+        db.session.add(Action(source="intervisie", source_id=round_id, owner_id=people["sanne"].id, text="Actie blijft"))
         rnd.starts_at = datetime.now(timezone.utc) - timedelta(days=6)
         db.session.commit()
         assert services.purge_cases(db.session, datetime.now(timezone.utc)) == 0  # day 6 of 7
@@ -418,7 +420,8 @@ def test_event_stream_sends_the_current_version_then_each_change(app, team, logi
 def test_team_settings_and_own_templates(app, team, login):
     t, people = team
     lead = login(people["lead"])
-    planned_round(app, lead, t.id, people, save_template="Kort incident", minutes_2="10", minutes_4="5")
+    planned_round(app, lead, t.id, people, save_template="Kort incident", minutes_for="incident",
+                  minutes_2="10", minutes_4="5")
     token = csrf_token(lead, f"/intervisie/teams/{t.id}/overzicht")
     bad = lead.post(f"/intervisie/teams/{t.id}/overzicht", data={"csrf_token": token, "case_retention_days": "0",
                                                                  "case_preview_hours": "24"})

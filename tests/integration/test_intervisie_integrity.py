@@ -16,7 +16,8 @@ from sqlalchemy import event, func, insert, select
 from app.accounts.models import Person
 from app.extensions import db
 from app.intervisie import notifications
-from app.intervisie.models import Action, CaseText, Contribution, Participant, Reflection, Round, TeamSettings
+from app.actions import PersonalAction as Action
+from app.intervisie.models import CaseText, Contribution, Participant, Reflection, Round, TeamSettings
 from app.notify.models import Notification
 from conftest import csrf_token
 from test_intervisie import (  # noqa: F401  (team is a fixture)
@@ -152,9 +153,10 @@ def test_open_actions_are_shown_only_to_who_was_in_their_round(app, team, login)
     # The next round of the team is another group: Joris leads, Youssef was not in the first one.
     second = planned_round(app, lead, t.id, people, facilitator=str(people["joris"].id),
                            presenter=str(people["youssef"].id),
-                           participants=[str(people[k].id) for k in ("daan", "joris", "youssef")], confirm_size="1")
+                           participants=[str(people[k].id) for k in ("daan", "joris", "youssef")], confirm_size="1",
+                           confirm_clash="1")
     with app.app_context():
-        db.session.add(Action(round_id=first, team_id=t.id, owner_id=people["sanne"].id, text="Bel de voogd"))
+        db.session.add(Action(source="intervisie", source_id=first, owner_id=people["sanne"].id, text="Bel de voogd"))
         db.session.get(Round, first).starts_at = datetime.now(timezone.utc) - timedelta(days=14)
         rnd = db.session.get(Round, second)
         rnd.starts_at = datetime.now(timezone.utc) + timedelta(hours=20)
@@ -262,7 +264,8 @@ def test_nonsense_ids_are_answered_not_crashed_on(app, team, login):
     startable(app, round_id)
     for value in (str(2**70), "-1", "abc", str(-2**70), ""):
         response = post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": value})
-        assert response.status_code == 403 and "Dat kan nu niet in deze fase." in response.get_data(as_text=True)
+        # Nobody chosen: said plainly (issue 12), never a crash.
+        assert response.status_code == 422 and "Kies eerst wie inbrengt." in response.get_data(as_text=True)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["daan"].id)}).status_code == 200
     assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": str(2**70)}).status_code == 400
     big = 2**70
@@ -411,7 +414,7 @@ def test_parallel_submissions_of_one_plan_form_plan_one_round(app, team, login, 
                                  .where(Notification.kind == "round_planned")) == 4  # one set
     assert {a.headers["Location"] for a in answers} == {f"/intervisie/rondes/{round_id}"}
     # A new form is a new submission.
-    assert plan(app, leads[0], t.id, people).status_code == 302
+    assert plan(app, leads[0], t.id, people, confirm_clash="1").status_code == 302  # same slot: confirmed
 
 
 def test_a_plan_form_without_its_submission_id_is_refused_gently(app, team, login):

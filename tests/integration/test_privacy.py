@@ -10,13 +10,14 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from app import hooks
+from app.actions import PersonalAction
 from app.accounts import audit
 from app.accounts.models import (
     AccessLink, AuditEvent, Organisation, Person, PersonSession, WebAuthnChallenge,
 )
 from app.extensions import db
 from app.intervisie.models import (
-    Action, CalendarFeed, CaseText, Participant, PlanSubmission, Reflection, Round, TeamSettings,
+    CalendarFeed, CaseText, Participant, PlanSubmission, Reflection, Round, TeamSettings,
 )
 from app.notify.models import Notification, PushDelivery, PushSubscription
 from conftest import csrf_token
@@ -112,7 +113,7 @@ def test_export_holds_everything_about_the_person_and_nothing_private_of_others(
     assert case["case_text"] == CASE and case["help_question"] == HELP
     [mine] = data["intervisie_reflections"]
     assert mine["learning_point"].startswith("Sannes leerpunt") and mine["takeaway"] == "Ik vraag eerder hulp."
-    assert data["intervisie_actions"][0]["text"] == "Bel de <i>gedragswetenschapper</i>"
+    assert data["actions"][0]["text"] == "Bel de <i>gedragswetenschapper</i>"
     assert data["intervisie_calendar"]["exists"] is True
     assert {n["kind"] for n in data["notifications"]} >= {"Nieuwe intervisie"}
     assert data["devices"][0]["label"] and "endpoint" not in data["devices"][0]
@@ -206,7 +207,7 @@ def test_deleting_removes_the_question_text_from_the_live_history(app, story):
     assert state.status_code == 200 and "Sannes vraag" not in state.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(CaseText.round_id))) == 1  # Daan's only
-        assert db.session.scalar(select(func.count(Action.id))) == 0
+        assert db.session.scalar(select(func.count(PersonalAction.id))) == 0
         assert db.session.get(Round, story["presented"]) is not None
 
 

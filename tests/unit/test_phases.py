@@ -135,9 +135,14 @@ def test_go_back_not_before_the_first_phase():
         go_back(live_at(0), 0, T0)
 
 
-def test_go_back_only_when_live():
+def test_go_back_only_when_live_or_just_finished():
     with pytest.raises(PhaseConflict):
-        go_back(State(status=FINISHED, index=2), 2, T0)
+        go_back(State(status=PLANNED, index=-1), -1, T0)
+    # Back from the end (undo "Rond af"): into the last phase, with its time from now.
+    state = go_back(State(status=FINISHED, index=2, extra_seconds=60), 2, T0)
+    assert (state.status, state.index, state.started_at, state.extra_seconds) == (LIVE, 2, T0, 0)
+    with pytest.raises(PhaseConflict):
+        go_back(State(status=FINISHED, index=2), 1, T0)  # the guard still holds
 
 
 # --- extend ------------------------------------------------------------------------------------

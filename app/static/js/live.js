@@ -15,7 +15,59 @@
     if (head) skew = Date.parse(head.dataset.serverNow) - Date.now();
   };
 
+  // "Ongedaan maken" stays a few seconds (the server says until when, on its clock).
+  const expireUndo = () => {
+    document.querySelectorAll("[data-undo-until]").forEach((undo) => {
+      if (Date.parse(undo.dataset.undoUntil) <= Date.now() + skew) undo.hidden = true;
+    });
+  };
+
+  // Drafts. What someone types is kept on this phone (localStorage, per round) as they type. When
+  // the phase moves on to one without a text box (or the post was refused because it moved), the
+  // text is offered back above the state instead of vanishing with the text box.
+  const composer = () => document.querySelector("textarea[data-draft-key]");
+  const draftKey = () => document.getElementById("live")?.dataset.draftKey;
+  const readDraft = () => {
+    try { return JSON.parse(localStorage.getItem(draftKey()) || "null"); } catch { return null; }
+  };
+  const writeDraft = (draft) => {
+    try {
+      if (draft && draft.text.trim()) localStorage.setItem(draftKey(), JSON.stringify(draft));
+      else localStorage.removeItem(draftKey());
+    } catch { /* storage full or blocked: the text box itself still holds the text */ }
+  };
+  const offerDraft = () => {
+    const notice = document.getElementById("draft-kept");
+    if (!notice || !draftKey()) return;
+    const draft = readDraft();
+    const box = composer();
+    if (box && draft && !box.value && draft.phase === box.dataset.draftPhase) box.value = draft.text; // reloaded
+    const inBox = box && draft && box.value === draft.text;
+    if (inBox && draft.phase !== box.dataset.draftPhase) writeDraft({ ...draft, phase: box.dataset.draftPhase });
+    notice.hidden = !draft || inBox;
+    if (notice.hidden) return;
+    document.getElementById("draft-kept-text").textContent = draft.text;
+    document.getElementById("draft-kept-use").hidden = !box;
+  };
+  document.addEventListener("input", (event) => {
+    const box = event.target.closest?.("textarea[data-draft-key]");
+    if (box) writeDraft({ phase: box.dataset.draftPhase, text: box.value });
+  });
+  document.addEventListener("click", (event) => {
+    const id = event.target.closest?.("button")?.id;
+    const draft = readDraft();
+    if (id === "draft-kept-drop") { writeDraft(null); offerDraft(); }
+    if (id === "draft-kept-use" && draft && composer()) {
+      composer().value = draft.text;
+      writeDraft({ phase: composer().dataset.draftPhase, text: draft.text });
+      offerDraft();
+      composer().focus();
+    }
+    if (id === "draft-kept-copy" && draft) navigator.clipboard?.writeText(draft.text).catch(() => {});
+  });
+
   const tick = () => {
+    expireUndo();
     document.querySelectorAll("[data-ends-at]").forEach((timer) => {
       const left = (Date.parse(timer.dataset.endsAt) - (Date.now() + skew)) / 1000;
       const up = left <= 0;
@@ -27,11 +79,15 @@
 
   // app.js sets htmx's metaCharacter to "-", which renames htmx's events (htmx-after-swap).
   const { htmxEvent } = window.Leerkring;
-  document.addEventListener(htmxEvent("htmx:after:swap"), () => { readSkew(); tick(); });
+  document.addEventListener(htmxEvent("htmx:after:swap"), () => { readSkew(); tick(); offerDraft(); });
   document.addEventListener(htmxEvent("htmx:after:request"), (event) => {
     const form = event.target.closest?.("form[data-composer]");
     const status = event.detail?.ctx?.response?.status;
-    if (form && status && status < 300) form.reset();
+    if (form && status && status < 300) { form.reset(); writeDraft(null); offerDraft(); }
+    // An undo was used: its notice has done its work.
+    if (event.target.closest?.("#undo-region") && status && status < 300) {
+      document.getElementById("undo-region").replaceChildren();
+    }
   });
 
   // Catching up. The stream can outlive a lost connection (the fetch of the new state failed,
@@ -63,6 +119,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     readSkew();
     tick();
+    offerDraft();
     window.setInterval(tick, 1000);
   });
 })();

@@ -1,0 +1,273 @@
+"""The live round: the page, its changing state, the event stream and every move on it."""
+from __future__ import annotations
+
+import math
+import random
+import time
+from datetime import datetime, timedelta
+
+from flask import Response, abort, current_app, flash, redirect, request, stream_with_context, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import access
+from app.extensions import db
+from app.form_base import clean_text
+from app.intervisie import live_fragment, live_round, phases, services
+from app.intervisie.loaders import ROUND, load_round
+from app.intervisie.notifications import announce
+from app.intervisie.views import bp
+from app.models_base import utcnow
+from app.live import DRAIN
+from app.rendering import block_response, page_or_block, wants_block
+from app.web import reload_user
+
+UNDO_SHOWN = timedelta(seconds=8)  # how long "Ongedaan maken" stays on the facilitator's screen
+
+
+# The live round ----------------------------------------------------------------------------------
+
+def live_context(acc: services.Access, now: datetime, error: str | None = None,
+                 undo_item: int | None = None) -> dict:
+    lv = live_round.view(db.session, acc, now)
+    choosing = lv.is_facilitator and lv.status == phases.PLANNED
+    return dict(acc=acc, rnd=acc.round, lv=lv, error=error, ratings=live_round.RATING_LABELS, undo_item=undo_item,
+                undo_until=now + UNDO_SHOWN,
+                finish_undo_until=(acc.round.finished_at or now) + UNDO_SHOWN,
+                ideas=services.case_ideas(db.session, acc.me.person_id) if live_fragment.chooses_idea(db.session, acc) else [],
+                actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
+                case=services.visible_case(db.session, acc, now),
+                start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
+                participants=[p for p in acc.round.participants
+                              if p.role != phases.FACILITATOR and p.person_id is not None] if choosing else [])
+
+
+def render_live(acc: services.Access, *, status: int = 200, error: str | None = None, undo_item: int | None = None):
+    """The live page, or to htmx its changing part (the `state` block). That block is the same for
+    every phone of a role, so it is rendered once per round version (live_fragment) unless this
+    answer carries something of its own: an error, or `undo_item`, the item the facilitator just
+    hid, offered back for a few seconds ("Ongedaan maken")."""
+    now = utcnow()
+    version = acc.round.version
+    if wants_block() and error is None and undo_item is None:
+        response = block_response(live_fragment.state_html(db.session, acc, now, lambda: live_context(acc, now)),
+                                  status)
+    else:
+        response = page_or_block("intervisie/live.html", "state", status=status,
+                                 **live_context(acc, now, error, undo_item))
+    response.headers["X-Round-Version"] = str(version)
+    return response
+
+
+@bp.get("/rondes/<int:round_id>/live")
+@access.rule(ROUND, "participant")
+def live(round_id):
+    acc = access.loaded()
+    if acc.round.cancelled_at:
+        return redirect(url_for(".round_page", round_id=round_id))
+    return render_live(acc)
+
+
+@bp.get("/rondes/<int:round_id>/live/stand")
+@access.rule(ROUND, "participant")
+def live_state(round_id):
+    """The part of the live page that changes; a version that is still current answers 304."""
+    acc = access.loaded()
+    if request.args.get("v") == str(acc.round.version) and request.headers.get("X-Poll"):
+        return Response(status=304)
+    return render_live(acc)
+
+
+@bp.get("/rondes/<int:round_id>/live/stream")
+@access.rule(ROUND, "participant")
+def live_stream(round_id):
+    """Server-sent events: "changed" with the round's version. Phones then fetch the state.
+
+    Each open stream holds a server thread, so streams are capped per person and per process
+    (beyond: 429, and hx-sse tries again later), and a stream ends ("gone") as soon as its
+    person signs out, loses the session or leaves the round.
+    """
+    acc = access.loaded()
+    config = current_app.config
+    heartbeat = config["LIVE_HEARTBEAT"]
+    slot = current_app.extensions["live_streams"].open(
+        current_user.id, per_person=config["LIVE_STREAMS_PER_PERSON"], per_process=config["LIVE_STREAMS_PER_PROCESS"])
+    if slot is None:
+        return streams_busy(heartbeat)
+    channel = services.channel(round_id)
+    version = acc.round.version
+    person_id = current_user.id
+    broker = current_app.extensions["live"]
+    db.session.remove()  # hold no database connection while the stream is open
+
+    def events():
+        with broker.subscribe(channel) as subscription:
+            yield "retry: 1000\n\n"
+            # A phone that reconnects catches up at once: it always hears the current version.
+            # `retry` again inside the event, where hx-sse reads it: back to a quick reconnect.
+            yield f"event: changed\nid: {version}\nretry: 1000\ndata: {version}\n\n"
+            check_at = time.monotonic() + heartbeat
+            while True:
+                message = subscription.get(timeout=heartbeat)
+                if message == DRAIN:  # this process stops: reconnect (to another) in 0.5-3 s
+                    yield f"retry: {random.randint(500, 3000)}\n\n"
+                    return
+                if time.monotonic() >= check_at:
+                    if not may_follow(round_id, person_id):
+                        yield "event: gone\ndata: gone\n\n"
+                        return
+                    check_at = time.monotonic() + heartbeat
+                yield f"event: changed\nid: {message}\ndata: {message}\n\n" if message else ": ping\n\n"
+
+    response = Response(stream_with_context(events()), mimetype="text/event-stream")
+    response.call_on_close(slot.close)  # also when the stream never started
+    response.headers["Cache-Control"] = "no-cache, no-transform"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def may_follow(round_id: int, person_id: int) -> bool:
+    """Whether an open stream may go on: its session still signs the same person in (through
+    Flask-Login's user loader, so a sign-out or revoked session counts) and they still take part."""
+    try:
+        person = reload_user()
+        return (person is not None and person.id == person_id
+                and services.participant(db.session, round_id, person_id) is not None)
+    finally:
+        db.session.remove()  # no database connection held between checks
+
+
+def streams_busy(heartbeat: float) -> Response:
+    """429 as an event stream: hx-sse takes over any event stream, reads `retry` and tries again
+    that much later (then backs off further while the cap holds)."""
+    wait = max(1, math.ceil(heartbeat))
+    message = _("Leerkring staat op te veel schermen tegelijk open. Dit scherm werkt zo vanzelf weer bij.")
+    response = Response(f"retry: {wait * 1000}\nevent: busy\ndata: {message}\n\n", status=429,
+                        mimetype="text/event-stream")
+    response.headers["Retry-After"] = str(wait)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def live_action(round_id, operation, undo_item: int | None = None):
+    """Run one change on the live round; a phase that moved meanwhile is a gentle message.
+
+    Who may press it is the view's access rule; what the phase allows is the phase machine's,
+    answered here by redrawing the live state with a message.
+    """
+    acc = access.loaded()
+    error = None
+    status = 200
+    try:
+        operation(acc)
+        db.session.commit()  # publishes the round's new version to its phones (app.live)
+    except phases.PhaseConflict:
+        db.session.rollback()
+        error, status = _("De ronde was al verder. Je ziet nu de actuele fase."), 409
+    except live_round.ChoosePresenter:
+        db.session.rollback()
+        error, status = _("Kies eerst wie inbrengt."), 422
+    except live_round.TooEarly as exc:
+        db.session.rollback()
+        error, status = _("Je kunt de ronde starten vanaf %(when)s.", when=when(exc.starts_from)), 403
+    except phases.NotAllowed:
+        db.session.rollback()
+        error, status = _("Dat kan nu niet in deze fase."), 403
+    except ValueError:
+        db.session.rollback()
+        error, status = _("Dat klopt niet helemaal. Probeer het opnieuw."), 400
+    if error:
+        acc = load_round(round_id, "participant")  # the round as it is now, after the rollback
+    if wants_block():
+        return render_live(acc, status=status, error=error, undo_item=None if error else undo_item)
+    if error:
+        flash(error, "error")
+    return redirect(url_for(".live", round_id=round_id))
+
+
+def when(moment: datetime) -> str:
+    return format_datetime(moment, "EEE d MMM, HH:mm")
+
+
+def form_int(name: str) -> int | None:
+    """A whole number from the form within what the database holds; anything else is None."""
+    value = request.form.get(name, type=int)
+    return value if value is not None and abs(value) <= services.MAX_ID else None
+
+
+def expected() -> int:
+    value = form_int("fase")
+    if value is None:
+        abort(400)
+    return value
+
+
+@bp.post("/rondes/<int:round_id>/live/start")
+@access.rule(ROUND, "facilitator")
+def live_start(round_id):
+    presenter = form_int("inbrenger")
+    return live_action(round_id, lambda acc: live_round.start(db.session, acc, utcnow(), presenter)
+                       or announce(db.session, acc.round, "round_started", exclude=current_user.id))
+
+
+@bp.post("/rondes/<int:round_id>/live/volgende")
+@access.rule(ROUND, "facilitator")
+def live_next(round_id):
+    return live_action(round_id, lambda acc: live_round.move(db.session, acc, "next", expected(), utcnow()))
+
+
+@bp.post("/rondes/<int:round_id>/live/terug")
+@access.rule(ROUND, "facilitator")
+def live_back(round_id):
+    return live_action(round_id, lambda acc: live_round.move(db.session, acc, "back", expected(), utcnow()))
+
+
+@bp.post("/rondes/<int:round_id>/live/verleng")
+@access.rule(ROUND, "facilitator")
+def live_extend(round_id):
+    minutes = request.form.get("minuten", type=int) or 0
+    return live_action(round_id, lambda acc: live_round.extend(db.session, acc, expected(), minutes, utcnow()))
+
+
+@bp.post("/rondes/<int:round_id>/live/toon")
+@access.rule(ROUND, "facilitator")
+def live_reveal(round_id):
+    return live_action(round_id, lambda acc: live_round.reveal(db.session, acc, expected(), utcnow()))
+
+
+@bp.post("/rondes/<int:round_id>/live/bijdragen")
+@access.rule(ROUND, "participant")
+def live_post(round_id):
+    text = clean_text(request.form.get("tekst") or "").strip()
+    if not text:
+        acc = access.loaded()
+        if wants_block():
+            return render_live(acc, status=422, error=_("Typ eerst je vraag of advies."))
+        return redirect(url_for(".live", round_id=round_id))
+    return live_action(round_id, lambda acc: live_round.post(db.session, acc, text, expected(), utcnow()))
+
+
+@bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/waardeer")
+@access.rule(ROUND, "presenter")
+def live_rate(round_id, item_id):
+    rating = request.form.get("waardering") or None
+    return live_action(round_id, lambda acc: live_round.rate(db.session, acc, item_id, rating))
+
+
+@bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/helpt")
+@access.rule(ROUND, "presenter")
+def live_helpful(round_id, item_id):
+    helpful = request.form.get("helpt") == "1"
+    return live_action(round_id, lambda acc: live_round.mark_helpful(db.session, acc, item_id, helpful))
+
+
+@bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/verberg")
+@access.rule(ROUND, "facilitator")
+def live_hide(round_id, item_id):
+    """Hide an item for everyone but its author; `verberg=0` shows it again (the undo)."""
+    hidden = request.form.get("verberg", "1") != "0"
+    return live_action(round_id, lambda acc: live_round.hide(db.session, acc, item_id, hidden),
+                       undo_item=item_id if hidden else None)
+
+
