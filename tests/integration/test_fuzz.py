@@ -20,7 +20,7 @@ from app.extensions import db
 from conftest import app_config, csrf_token
 from test_intervisie import team  # noqa: F401,E402  (a fixture)
 from fuzzkit import NO_INPUT, SPECS, Body, assert_clear, bodies, build_world, fresh_person, path_of, \
-    query_values, row_counts, send, signed_in
+    query_values, resolved, row_counts, send, signed_in
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, phases=(Phase.explicit, Phase.generate), report_multiple_bugs=False,
@@ -76,7 +76,7 @@ def test_fuzz(shared_app, world, spec):
             clients[spec.actor] = (client, csrf_token(client, "/profile"))
         return clients[spec.actor]
 
-    run_examples(app, spec, path_of(spec, world), client_for)
+    run_examples(app, resolved(spec, world), path_of(spec, world), client_for)
 
 
 def run_examples(app, spec, path, client_for):
@@ -87,7 +87,7 @@ def run_examples(app, spec, path, client_for):
         with app.app_context():
             before = row_counts()
         if spec.query:
-            query = data.draw(query_values(), label="query")
+            query = data.draw(query_values(spec), label="query")
             response = client.get(path, query_string=query, headers={"HX-Request": "true"} if spec.htmx else {})
         else:
             body = data.draw(bodies(spec), label="body")
