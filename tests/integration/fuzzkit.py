@@ -4,6 +4,7 @@ checks every answer must pass (no 500, a clear message, nothing stored half).
 """
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -323,6 +324,7 @@ class Body:
     csrf: bool = True
 
 
+@functools.cache  # one strategy per spec: building and validating it anew per example cost a third of the run
 def bodies(spec: Spec):
     """Every way to send something to the endpoint, for its own field names and a stranger one."""
     names = list(spec.fields) + ["csrf_token_x"]
@@ -342,6 +344,7 @@ def bodies(spec: Spec):
     )
 
 
+@functools.cache
 def query_values(spec: Spec):
     return st.dictionaries(st.sampled_from(["next", "before", "sjabloon", "v", "x", *spec.fields]),
                            st.one_of(texts, st.lists(texts, min_size=2, max_size=3)), max_size=3)
