@@ -43,6 +43,17 @@ def text_formdata() -> tuple[MultiDict | None, set[str]]:
     return None, set()
 
 
+def database_id(value) -> int:
+    """A chosen row (a colleague, a team) as a select's `coerce`: anything that is not a whole
+    number an INTEGER column holds is 0, "nothing chosen" (an error beside the field, where a
+    huge number would otherwise overflow the database driver: a 500)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return number if 0 < number < 2**31 else 0
+
+
 class TextForm(FlaskForm):
     """Use instead of FlaskForm for forms without file fields."""
 

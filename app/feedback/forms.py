@@ -5,11 +5,12 @@ import re
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+from app.form_base import TextForm, database_id
+
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SHORT = 1000
 
 
@@ -20,18 +21,14 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _person_id(value) -> int:
-    """A chosen colleague; anything that is not a whole number is "nobody chosen" (an error next
-    to the field, never a crash)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 0
-    return number if 0 < number < 2**31 else 0
+def is_client_id(value) -> bool:
+    """A phone's id as crypto.randomUUID makes it; anything else is never looked up."""
+    # fullmatch: "$" would let a trailing line break through, one character too many for the column.
+    return isinstance(value, str) and bool(UUID.fullmatch(value))
 
 
 def _client_id(form, field):
-    if not UUID.match(field.data or ""):
+    if not is_client_id(field.data):
         raise ValidationError(_l("Er ging iets mis met dit formulier. Vernieuw de pagina en verstuur opnieuw."))
 
 
@@ -40,7 +37,7 @@ def _text(label, max_length=SHORT):
         Length(max=max_length, message=_l("Maak het korter: hoogstens %(max)d tekens.", max=max_length))])
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(TextForm):
     # Made on the phone (crypto.randomUUID); the server makes one for a browser without script.
     client_id = HiddenField(default=lambda: str(uuid.uuid4()), validators=[_client_id])
     accept_risk = BooleanField(_l("Ik heb het gecontroleerd: niemand is hierdoor herkenbaar"))
@@ -54,7 +51,7 @@ class FeedbackForm(FlaskForm):
 class ReflectionForm(FeedbackForm):
     """Ask a colleague (with `colleague`) or reflect alone (without)."""
 
-    colleague = SelectField(_l("Aan wie vraag je het?"), coerce=_person_id, validate_choice=False)
+    colleague = SelectField(_l("Aan wie vraag je het?"), coerce=database_id, validate_choice=False)
     title = StringField(_l("Over welk moment?"), filters=[_strip], validators=[
         DataRequired(message=_l("Geef het moment een korte titel, bijvoorbeeld ‘huisbezoek dinsdag’.")),
         Length(max=120, message=_l("Maak het korter: hoogstens %(max)d tekens.", max=120))])
@@ -83,7 +80,7 @@ class AnswerForm(FeedbackForm):
 class GiveForm(AnswerForm):
     """Feedback nobody asked for: to whom, about which moment, and the same fields as an answer."""
 
-    colleague = SelectField(_l("Aan wie geef je feedback?"), coerce=_person_id, validate_choice=False)
+    colleague = SelectField(_l("Aan wie geef je feedback?"), coerce=database_id, validate_choice=False)
     title = StringField(_l("Over welk moment?"), filters=[_strip], validators=[
         DataRequired(message=_l("Geef het moment een korte titel, bijvoorbeeld ‘huisbezoek dinsdag’.")),
         Length(max=120, message=_l("Maak het korter: hoogstens %(max)d tekens.", max=120))])

@@ -17,7 +17,7 @@ from app.accounts.loaders import TEAM
 from app.extensions import db
 from app.feedback import notifications, services
 from app.feedback.loaders import EXCHANGE
-from app.feedback.forms import AnswerForm, CloseForm, GiveForm, ReflectionForm
+from app.feedback.forms import AnswerForm, CloseForm, GiveForm, ReflectionForm, is_client_id
 from app.feedback.models import OPEN, REQUEST
 from app.models_base import utcnow
 
@@ -53,8 +53,8 @@ def validated(form, *, colleague: bool = False) -> bool:
 
 def already_sent(form) -> Response | None:
     """A client id the server stored before: answer as the first time (a redirect to the result)."""
-    client_id = request.form.get("client_id", "")
-    submission = services.submission_of(db.session, client_id, current_user.id) if client_id else None
+    client_id = form.client_id.data
+    submission = services.submission_of(db.session, client_id, current_user.id) if is_client_id(client_id) else None
     if submission is None:
         return None
     return sent(submission.exchange_id)

@@ -4,20 +4,27 @@ checks every answer must pass (no 500, a clear message, nothing stored half).
 """
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
 import secrets
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.accounts import services as accounts
+from app import actions
 from app.accounts.models import Membership, Organisation, Person, Team
+from app.buddies import services as buddies
 from app.extensions import db
 from app.actions import PersonalAction
+from app.feedback import services as feedback
 from app.intervisie.models import Contribution
+from app.models_base import utcnow
 from app.notify.models import PushSubscription
 from conftest import own_session, sign_in_as
 from test_intervisie import planned_round, post, startable
@@ -27,7 +34,9 @@ from test_intervisie import planned_round, post, startable
 NO_INPUT = {"static", "web.today", "web.offline", "web.manifest", "web.service_worker", "web.robots",
             "intervisie.index", "intervisie.round_page", "intervisie.round_ics", "intervisie.live",
             "intervisie.live_stream", "intervisie.calendar_feed", "notify.inbox", "notify.open_item",
-            "accounts.team", "accounts.export", "accounts.security"}
+            "accounts.team", "accounts.export", "accounts.security", "accounts.my_data", "accounts.privacy_page",
+            "ops.healthz", "ops.readyz", "feedback.exchange", "feedback.team_counts", "feedback.offline_shell",
+            "buddies.index", "buddies.scheme", "buddies.preview"}
 
 
 @dataclass
@@ -98,7 +107,48 @@ def build_world(app) -> World:
                                                  issued_by=lead_row, hours=24).token
         db.session.commit()
         world.action, world.subscription = action.id, sub.id
+    build_feedback(app, world)
+    build_buddies(app, world)
     return world
+
+
+def build_feedback(app, world: World) -> None:
+    """Sanne asked the lead (open, for the lead to answer); the lead asked Daan, who answered (for
+    the lead to close the loop on); a solo reflection of the lead's to delete; an idea; an action."""
+    people = world.people
+    with app.app_context():
+        lead, sanne, daan = (db.session.get(Person, people[k].id) for k in ("lead", "sanne", "daan"))
+
+        def claim(person):
+            return feedback.claim_submission(db.session, str(uuid.uuid4()), person.id)
+        reflection = feedback.Reflection("Huisbezoek dinsdag", rules="Ik volgde de opzet.")
+        open_request = feedback.ask(db.session, sanne, lead.id, reflection, claim(sanne), expire_days=14)
+        answered = feedback.ask(db.session, lead, daan.id, reflection, claim(lead), expire_days=14)
+        feedback.answer(db.session, answered, daan, feedback.Answer(top="Rustig gebleven."), claim(daan))
+        doomed = feedback.reflect_alone(db.session, lead, reflection, claim(lead))
+        idea = feedback.to_intervisie(db.session, answered, lead)
+        own = actions.add(db.session, lead.id, "Drie open vragen stellen", source="feedback", source_id=answered.id)
+        db.session.commit()
+        world.extra.update(open_request=open_request.id, answered=answered.id, doomed_exchange=doomed.id,
+                           idea=idea.id, personal_action=own.id)
+
+
+def build_buddies(app, world: World) -> None:
+    """A scheme for the team with one published rotation (Sanne is in a current group), an
+    onboarding pair, and a draft for the next rotation with a group that is not the pair."""
+    people = world.people
+    with app.app_context():
+        lead = db.session.get(Person, people["lead"].id)
+        today = date.today()
+        scheme = buddies.create_scheme(db.session, lead, buddies.Settings("Buddy's Noord", [world.team_id]), today)
+        first = buddies.compute(db.session, scheme)
+        buddies.publish(db.session, scheme, first, utcnow())
+        sanne_group = next(g.id for g in first.groups if people["sanne"].id in g.member_ids)
+        pair = buddies.set_onboarding(db.session, scheme, people["joris"].id, people["youssef"].id)
+        draft = buddies.compute(db.session, scheme)
+        group = next(g.id for g in draft.groups if not g.onboarding)
+        db.session.commit()
+        world.extra.update(scheme=scheme.id, sanne_group=sanne_group, onboarding=pair.id, draft_group=group)
 
 
 @dataclass(frozen=True)
@@ -118,6 +168,12 @@ class Spec:
 PLAN_FIELDS = ("title", "date", "time", "place", "video_url", "method", "participants", "facilitator",
                "presenter", "repeat_weeks", "repeat_count", "save_template", "minutes_0", "minutes_1",
                "confirm_size", "preview")
+
+FEEDBACK_FIELDS = ("client_id", "accept_risk")
+REFLECTION_FIELDS = ("title", "rules", "insights", "principles", "wish")
+ANSWER_FIELDS = ("observed", "other_reading", "at_stake", "top", "tip")
+SCHEME_FIELDS = ("name", "teams", "org_wide", "every_weeks", "weekday", "first_on", "mix", "cross_team", "window",
+                 "auto_publish")
 
 SPECS = [
     Spec("accounts.setup", "POST", "/setup/{setup}", ("organisation_name", "team_name", "person_name"), actor=None),
@@ -176,14 +232,52 @@ SPECS = [
     Spec("notify.subscribe", "POST", "/push/subscriptions", ("endpoint", "keys", "expirationTime"), json=True),
     Spec("notify.unsubscribe", "DELETE", "/push/subscriptions", ("endpoint",), json=True),
     Spec("notify.remove_device", "POST", "/meldingen/apparaten/{subscription}/verwijder", ()),
+    Spec("actions.done", "POST", "/acties/{personal_action}/gedaan", ()),
+    # Feedback: every form carries the phone's client id (a valid one is among the NASTY values).
+    Spec("feedback.index", "GET", "/feedback/", ("collega",), query=True),
+    Spec("feedback.ask", "GET", "/feedback/vragen", ("x",), query=True),
+    Spec("feedback.ask", "POST", "/feedback/vragen", FEEDBACK_FIELDS + REFLECTION_FIELDS + ("colleague",)),
+    Spec("feedback.solo", "POST", "/feedback/alleen", FEEDBACK_FIELDS + REFLECTION_FIELDS),
+    Spec("feedback.give", "GET", "/feedback/geven", ("aan",), query=True),
+    Spec("feedback.give", "POST", "/feedback/geven", FEEDBACK_FIELDS + ANSWER_FIELDS + ("colleague", "title")),
+    Spec("feedback.answer", "POST", "/feedback/{open_request}/antwoord", FEEDBACK_FIELDS + ANSWER_FIELDS),
+    Spec("feedback.close", "POST", "/feedback/{answered}/afronden", FEEDBACK_FIELDS + ("takeaway", "action")),
+    Spec("feedback.to_intervisie", "POST", "/feedback/{answered}/intervisie", ()),
+    Spec("feedback.delete_idea", "POST", "/feedback/ideeen/{idea}/verwijderen", ()),
+    Spec("feedback.delete", "POST", "/feedback/{doomed_exchange}/verwijderen", ()),
+    # Buddies: the person's own settings, then the lead's scheme (publish last: it ends the draft).
+    Spec("buddies.experience", "POST", "/buddies/ervaring", ("exp-years",), actor="daan"),
+    Spec("buddies.pause", "POST", "/buddies/pauze", ("pause-reason", "pause-until"), actor="daan"),
+    Spec("buddies.end_pause", "POST", "/buddies/pauze/stop", (), actor="daan"),
+    Spec("buddies.exclude", "POST", "/buddies/uitsluiten", ("excl-colleague",), actor="daan"),
+    Spec("buddies.unexclude", "POST", "/buddies/uitsluiten/{sanne}/opheffen", (), actor="daan"),
+    Spec("buddies.propose_meeting", "POST", "/buddies/groep/{sanne_group}/afspraak", ("terug",), actor="sanne"),
+    Spec("buddies.new_scheme", "POST", "/buddies/schemas/nieuw", SCHEME_FIELDS),
+    Spec("buddies.edit_scheme", "POST", "/buddies/schemas/{scheme}/instellingen", SCHEME_FIELDS),
+    Spec("buddies.lead_experience", "POST", "/buddies/schemas/{scheme}/ervaring/{daan}", ("exp{daan}-years",)),
+    Spec("buddies.set_onboarding", "POST", "/buddies/schemas/{scheme}/inwerkbuddy", ("onb-newcomer", "onb-buddy")),
+    Spec("buddies.release_onboarding", "POST", "/buddies/schemas/{scheme}/inwerkbuddy/{onboarding}/loslaten", ()),
+    Spec("buddies.lock", "POST", "/buddies/schemas/{scheme}/groepen/{draft_group}/vastzetten", ()),
+    Spec("buddies.veto", "POST", "/buddies/schemas/{scheme}/groepen/{draft_group}/afwijzen", ()),
+    Spec("buddies.recompute", "POST", "/buddies/schemas/{scheme}/voorstel/opnieuw", ()),
+    Spec("buddies.publish", "POST", "/buddies/schemas/{scheme}/bekendmaken", ()),
 ]
 
 
+def values_of(world: World) -> dict:
+    return {"team_id": world.team_id, "planned": world.planned, "live": world.live, "item": world.item,
+            "action": world.action, "invite": world.invite, "recovery": world.recovery,
+            "subscription": world.subscription, "daan": world.people["daan"].id,
+            "sanne": world.people["sanne"].id, **world.extra}
+
+
 def path_of(spec: Spec, world: World) -> str:
-    values = {"team_id": world.team_id, "planned": world.planned, "live": world.live, "item": world.item,
-              "action": world.action, "invite": world.invite, "recovery": world.recovery,
-              "subscription": world.subscription, "daan": world.people["daan"].id, **world.extra}
-    return spec.path.format(**values)
+    return spec.path.format(**values_of(world))
+
+
+def resolved(spec: Spec, world: World) -> Spec:
+    """The spec with its field names filled in (a form prefixed with a person's id)."""
+    return replace(spec, fields=tuple(f.format(**values_of(world)) for f in spec.fields))
 
 
 # Hostile inputs --------------------------------------------------------------------------------
@@ -194,6 +288,7 @@ NASTY = [
     "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{7*7}}", "javascript:alert(1)",
     "9999-12-31", "0000-00-00", "25:61", "24:00", "2024-02-30", "yes", "no", "maybe", "koud", "warm", "1", "y",
     "member", "lead", "nl", "en", "https://fcm.googleapis.com/fcm/send/\x00", "' OR 1=1 --", "%00", "../../etc",
+    "0f0e0d0c-0b0a-4908-8706-050403020100", "2", "3", "leave", "sick", "2030-01-07",
 ]
 LONG = [121, 201, 501, 1001, 2001, 5001, 70_000]
 
@@ -230,6 +325,7 @@ class Body:
     csrf: bool = True
 
 
+@functools.cache  # one strategy per spec: building and validating it anew per example cost a third of the run
 def bodies(spec: Spec):
     """Every way to send something to the endpoint, for its own field names and a stranger one."""
     names = list(spec.fields) + ["csrf_token_x"]
@@ -249,8 +345,9 @@ def bodies(spec: Spec):
     )
 
 
-def query_values():
-    return st.dictionaries(st.sampled_from(["next", "before", "sjabloon", "v", "x"]),
+@functools.cache
+def query_values(spec: Spec):
+    return st.dictionaries(st.sampled_from(["next", "before", "sjabloon", "v", "x", *spec.fields]),
                            st.one_of(texts, st.lists(texts, min_size=2, max_size=3)), max_size=3)
 
 

@@ -142,3 +142,129 @@ def test_twenty_parallel_new_teams_with_one_name_make_one_team(app, team, login)
     assert sorted(codes) == [302] + [422] * (PARALLEL - 1), codes
     with app.app_context():
         assert count(Team, Team.name == "Wijkteam Zuid") == 1
+
+
+# Buddies, feedback and personal actions ---------------------------------------------------------
+
+class Sent:
+    """One phone's answer, and the page its redirect leads to (with the message it left)."""
+
+    def __init__(self, client, response):
+        self.client, self.response, self.status_code = client, response, response.status_code
+
+    def get_data(self, as_text=False):
+        return self.response.get_data(as_text=as_text)
+
+    def next_page(self) -> str:
+        return self.client.get(self.response.headers["Location"]).get_data(as_text=True)
+
+
+def form_sends(app, login, person, path, data, n=PARALLEL):
+    """n phones of one person, each with the form ready; the sends happen in `parallel`."""
+    return [lambda c=c, tok=tok, i=i: Sent(c, c.post(path, data={**(data(i) if callable(data) else data),
+                                                                   "csrf_token": tok}))
+            for i, (c, tok) in enumerate(phones(app, login, person, n))]
+
+
+def test_twenty_parallel_publishes_of_one_rotation_publish_it_once(app, team, login):
+    """Twenty taps on "Bekendmaken" (or twenty tabs): one rotation published, the scheme's next day
+    moved on once, and everyone in it told once."""
+    from app.buddies.models import Rotation, Scheme
+
+    t, people = team
+    lead = as_(app, login, people["lead"])
+    made = lead.post("/buddies/schemas/nieuw", data={
+        "name": "Buddy's Noord", "teams": [str(t.id)], "every_weeks": "6", "weekday": "1", "mix": "2",
+        "cross_team": "1", "window": "4", "csrf_token": csrf_token(lead, "/buddies/")})
+    assert made.status_code == 302, made.get_data(as_text=True)[:2000]
+    scheme_id = int(made.headers["Location"].split("/schemas/")[1].split("/")[0])
+    with app.app_context():
+        next_on = db.session.get(Scheme, scheme_id).next_on
+        members = count(Rotation, Rotation.scheme_id == scheme_id)  # the draft exists
+        assert members == 1
+    answers = parallel(form_sends(app, login, people["lead"], f"/buddies/schemas/{scheme_id}/bekendmaken", {}))
+    codes = sorted(a.status_code for a in answers)
+    assert set(codes) <= {302, 409}, codes
+    assert all("Dat kan nu niet meer" in a.get_data(as_text=True) for a in answers if a.status_code == 409)
+    with app.app_context():
+        [rotation] = db.session.scalars(select(Rotation).where(Rotation.scheme_id == scheme_id)).all()
+        assert rotation.status == "published"
+        in_groups = sum(len(g.members) for g in rotation.groups)
+        assert in_groups >= 2
+        assert count(Notification, Notification.kind == "buddy_new") == in_groups  # one each, not twenty
+        scheme = db.session.get(Scheme, scheme_id)
+        assert (scheme.next_on - next_on).days in range(42, 49)  # six weeks on, once
+
+
+def _asked(app, login, asker, giver) -> int:
+    import uuid
+
+    client = as_(app, login, asker)
+    asked = client.post("/feedback/vragen", data={
+        "colleague": str(giver.id), "title": "Huisbezoek dinsdag", "rules": "Ik volgde de opzet.",
+        "client_id": str(uuid.uuid4()), "accept_risk": "y", "csrf_token": csrf_token(client, "/feedback/")})
+    assert asked.status_code == 302, asked.get_data(as_text=True)[:2000]
+    return int(asked.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_twenty_parallel_answers_to_one_request_store_one(app, team, login):
+    """Twenty phones of the giver answer one request, each with its own client id: one answer is
+    stored, one notification goes out; the others hear it was answered already."""
+    import uuid
+
+    from app.feedback.models import ANSWERED, Exchange, Submission
+
+    t, people = team
+    ex_id = _asked(app, login, people["sanne"], people["daan"])
+    answers = parallel(form_sends(app, login, people["daan"], f"/feedback/{ex_id}/antwoord", lambda i: {
+        "top": f"Top {i}", "tip": f"Tip {i}", "client_id": str(uuid.uuid4()), "accept_risk": "y"}))
+    assert [a.status_code for a in answers] == [302] * PARALLEL
+    with app.app_context():
+        exchange = db.session.get(Exchange, ex_id)
+        assert exchange.status == ANSWERED and exchange.top.removeprefix("Top ") == exchange.tip.removeprefix("Tip ")
+        assert count(Submission, Submission.exchange_id == ex_id) == 2  # the question and one answer
+        assert count(Submission, Submission.person_id == people["daan"].id) == 1  # the losers stored nothing
+        assert count(Notification, Notification.kind == "feedback_answered") == 1
+    told = [a.next_page() for a in answers]
+    assert sum("Je feedback is verstuurd" in page for page in told) == 1
+    assert sum("Deze vraag is al beantwoord of gesloten." in page for page in told) == PARALLEL - 1
+
+
+def test_twenty_parallel_closes_make_one_personal_action(app, team, login):
+    import uuid
+
+    from app.actions import PersonalAction
+    from app.feedback.models import CLOSED, Exchange
+
+    t, people = team
+    ex_id = _asked(app, login, people["sanne"], people["daan"])
+    daan = as_(app, login, people["daan"])
+    answered = daan.post(f"/feedback/{ex_id}/antwoord", data={
+        "top": "Rustig gebleven.", "client_id": str(uuid.uuid4()), "csrf_token": csrf_token(daan, "/feedback/")})
+    assert answered.status_code == 302
+    answers = parallel(form_sends(app, login, people["sanne"], f"/feedback/{ex_id}/afronden", lambda i: {
+        "takeaway": f"Les {i}", "action": f"Actie {i}", "client_id": str(uuid.uuid4()), "accept_risk": "y"}))
+    assert [a.status_code for a in answers] == [302] * PARALLEL
+    with app.app_context():
+        exchange = db.session.get(Exchange, ex_id)
+        [action] = db.session.scalars(select(PersonalAction).where(PersonalAction.source_id == ex_id)).all()
+        assert exchange.status == CLOSED
+        assert action.text.removeprefix("Actie ") == exchange.takeaway.removeprefix("Les ")  # the winner's both
+    told = [a.next_page() for a in answers]
+    assert sum("Je actie staat op Vandaag" in page for page in told) == 1
+    assert sum("Dit is al afgerond." in page for page in told) == PARALLEL - 1
+
+
+def test_twenty_parallel_ticks_on_one_action_keep_the_first_moment(app, team, login):
+    from app import actions
+    from app.actions import PersonalAction
+
+    t, people = team
+    with app.app_context():
+        action_id = actions.add(db.session, people["fatima"].id, "Drie open vragen stellen", source="feedback").id
+        db.session.commit()
+    answers = parallel(form_sends(app, login, people["fatima"], f"/acties/{action_id}/gedaan", {}))
+    assert [a.status_code for a in answers] == [302] * PARALLEL
+    with app.app_context():
+        assert db.session.get(PersonalAction, action_id).done_at is not None
+        assert count(PersonalAction) == 1

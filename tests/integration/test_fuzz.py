@@ -20,7 +20,7 @@ from app.extensions import db
 from conftest import app_config, csrf_token
 from test_intervisie import team  # noqa: F401,E402  (a fixture)
 from fuzzkit import NO_INPUT, SPECS, Body, assert_clear, bodies, build_world, fresh_person, path_of, \
-    query_values, row_counts, send, signed_in
+    query_values, resolved, row_counts, send, signed_in
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, phases=(Phase.explicit, Phase.generate), report_multiple_bugs=False,
@@ -76,7 +76,7 @@ def test_fuzz(shared_app, world, spec):
             clients[spec.actor] = (client, csrf_token(client, "/profile"))
         return clients[spec.actor]
 
-    run_examples(app, spec, path_of(spec, world), client_for)
+    run_examples(app, resolved(spec, world), path_of(spec, world), client_for)
 
 
 def run_examples(app, spec, path, client_for):
@@ -87,7 +87,7 @@ def run_examples(app, spec, path, client_for):
         with app.app_context():
             before = row_counts()
         if spec.query:
-            query = data.draw(query_values(), label="query")
+            query = data.draw(query_values(spec), label="query")
             response = client.get(path, query_string=query, headers={"HX-Request": "true"} if spec.htmx else {})
         else:
             body = data.draw(bodies(spec), label="body")
@@ -169,3 +169,72 @@ def test_json_with_lone_surrogates_or_deep_nesting_is_no_json(app, team, login):
                              b'"keys": {"p256dh": "BN\\u0000", "auth": "a"}}', content_type="application/json",
                              headers={"X-CSRFToken": token})
     assert subscribed.status_code == 400 and subscribed.get_json()["error"]
+
+
+# Found by fuzzing feedback and buddies -------------------------------------------------------------
+
+def _form(client, path, data, page="/feedback/"):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, page)})
+
+
+def test_feedback_forms_refuse_what_is_not_text_and_drop_control_characters(app, team, login):
+    """Feedback's forms were plain FlaskForms: a file part or a JSON list was a 500, NUL reached
+    the database (a 500 on PostgreSQL), and "<uuid>\\n" passed the client id check but not the
+    36-character column."""
+    import io
+    import uuid
+
+    from sqlalchemy import func, select
+
+    from app.feedback.models import Exchange, Submission
+
+    t, people = team
+    sanne = login(people["sanne"])
+    token = csrf_token(sanne, "/feedback/")
+    base = {"csrf_token": token, "title": "Huisbezoek", "colleague": str(people["daan"].id)}
+    as_file = sanne.post("/feedback/vragen", content_type="multipart/form-data", data={
+        **base, "client_id": str(uuid.uuid4()), "rules": (io.BytesIO(b"x"), "x.txt")})
+    assert as_file.status_code == 422 and "Hier hoort tekst" in as_file.get_data(as_text=True)
+    as_list = sanne.post("/feedback/alleen", json=[{"title": "x"}], headers={"X-CSRFToken": token})
+    assert as_list.status_code == 422 and 'class="error"' in as_list.get_data(as_text=True)
+    newline = sanne.post("/feedback/alleen", data={**base, "client_id": f"{uuid.uuid4()}\n", "rules": "Iets."})
+    assert newline.status_code == 422 and "Vernieuw de pagina" in newline.get_data(as_text=True)
+    nul_id = sanne.post("/feedback/alleen", data={**base, "client_id": "a\x00b", "rules": "Iets."})
+    assert nul_id.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
+    kept = sanne.post("/feedback/alleen", data={**base, "client_id": str(uuid.uuid4()), "title": "Huis\x00bezoek",
+                                                "rules": "Regel\x00 1\x1b"})
+    assert kept.status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(select(Exchange))
+        assert (stored.title, stored.rules) == ("Huisbezoek", "Regel 1")
+
+
+def test_buddy_forms_refuse_far_days_huge_ids_and_what_is_not_text(app, team, login):
+    """A first wissel on 9999-12-31 overflowed the date (a 500 when saved, and again on publish);
+    a colleague id beyond an INTEGER overflowed the driver; a file part or JSON list was a 500."""
+    import io
+
+    from sqlalchemy import func, select
+
+    from app.buddies.models import Exclusion, Scheme
+
+    t, people = team
+    lead = login(people["lead"])
+    scheme = {"name": "Buddy's Noord", "teams": [str(t.id)], "every_weeks": "6", "weekday": "0", "mix": "2",
+              "cross_team": "1", "window": "4"}
+    far = _form(lead, "/buddies/schemas/nieuw", {**scheme, "first_on": "9999-12-31"}, page="/buddies/")
+    assert far.status_code == 422 and "Kies een datum binnen een jaar." in far.get_data(as_text=True)
+    assert 'value="9999-12-31"' in far.get_data(as_text=True)  # what was typed stays
+    as_file = lead.post("/buddies/schemas/nieuw", content_type="multipart/form-data", data={
+        **scheme, "name": (io.BytesIO(b"x"), "x.txt"), "csrf_token": csrf_token(lead, "/buddies/")})
+    assert as_file.status_code == 422 and "Hier hoort tekst" in as_file.get_data(as_text=True)
+    as_list = lead.post("/buddies/pauze", json=["leave"], headers={"X-CSRFToken": csrf_token(lead, "/buddies/")})
+    assert as_list.status_code == 422
+    daan = login(people["daan"], on=app.test_client())
+    huge = _form(daan, "/buddies/uitsluiten", {"excl-colleague": str(2**70)}, page="/buddies/")
+    assert huge.status_code == 422 and 'class="error"' in huge.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Scheme)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Exclusion)) == 0

@@ -32,6 +32,18 @@ def shown_as_text(html: str, where: str, expect=True) -> None:
         assert ESCAPED in html, f"the text is missing on {where}"
 
 
+def strings_in(value):
+    """Every text in a JSON document, as it was stored."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
 def form_post(client, path, data, page=None):
     return client.post(path, data={**data, "csrf_token": csrf_token(client, page or path)})
 
@@ -151,3 +163,108 @@ def test_a_javascript_video_link_is_refused_and_never_a_link(app, team, login):
     page = lead.get(f"/intervisie/rondes/{round_id}").get_data(as_text=True)
     assert "javascript://example.com/%0Aalert(1)" in page  # shown, as text
     assert not re.search(r'href="\s*javascript', page, re.I)
+
+
+def test_feedback_and_buddy_text_is_shown_as_text_everywhere(app, team, login):
+    """Every free-text field of feedback (title, the three loops, the wish, the answer with top and
+    tip, the takeaway, the action, the idea for intervisie) and of buddies (the scheme's name, and
+    names in groups) is text on every page, in the re-shown form, in htmx answers, in notifications
+    (inbox and push payload) and in Mijn gegevens (download and page)."""
+    import uuid
+
+    from app.buddies import notifications as buddy_notifications
+    from app.buddies.models import Scheme
+    from app.models_base import utcnow
+
+    t, people = team
+    lead, sanne = login(people["lead"]), as_(app, login, people["sanne"])
+    daan = as_(app, login, people["daan"])
+    assert form_post(daan, "/profile", {"person_name": f"Daan {XSS}", "locale": ""}).status_code == 302
+
+    def feedback_post(client, path, data):
+        return client.post(path, data={**data, "client_id": str(uuid.uuid4()), "accept_risk": "y",
+                                       "csrf_token": csrf_token(client, "/feedback/")})
+
+    def exchange_of(response) -> int:
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return int(re.search(r"/feedback/(\d+)$", response.headers["Location"]).group(1))
+
+    asked = exchange_of(feedback_post(sanne, "/feedback/vragen", {
+        "colleague": str(people["daan"].id), "title": f"Moment {XSS}", "rules": f"Regels {XSS}",
+        "insights": f"Inzicht {XSS}", "principles": f"Principe {XSS}", "wish": f"Wens {XSS}"}))
+    before_answer = {"daan vandaag": daan.get("/"), "daan inbox": daan.get("/meldingen"),
+                     "exchange to answer": daan.get(f"/feedback/{asked}")}
+    # A refused answer (a field too long) shows the form again with what was typed; as htmx too.
+    answer = {"observed": f"Zag {XSS}", "other_reading": f"Anders {XSS}", "at_stake": f"Waarden {XSS}",
+              "top": f"Top {XSS}", "tip": f"Tip {XSS}"}
+    for headers in ({}, {"HX-Request": "true"}):
+        refused = daan.post(f"/feedback/{asked}/antwoord", headers=headers, data={
+            **answer, "tip": f"Tip {XSS}" + "x" * 600, "client_id": str(uuid.uuid4()),
+            "csrf_token": csrf_token(daan, "/feedback/")})
+        assert refused.status_code == 422
+        shown_as_text(refused.get_data(as_text=True), f"refused answer {headers}")
+    assert exchange_of(feedback_post(daan, f"/feedback/{asked}/antwoord", answer)) == asked
+    refused_close = sanne.post(f"/feedback/{asked}/afronden", headers={"HX-Request": "true"}, data={
+        "takeaway": f"Mee {XSS}", "action": f"Actie {XSS}" + "x" * 600, "client_id": str(uuid.uuid4()),
+        "csrf_token": csrf_token(sanne, "/feedback/")})
+    assert refused_close.status_code == 422
+    shown_as_text(refused_close.get_data(as_text=True), "refused close (htmx)")
+    assert exchange_of(feedback_post(sanne, f"/feedback/{asked}/afronden",
+                                     {"takeaway": f"Mee {XSS}", "action": f"Actie {XSS}"})) == asked
+    assert sanne.post(f"/feedback/{asked}/intervisie",
+                      headers={"X-CSRFToken": csrf_token(sanne, "/feedback/")}).status_code == 302
+    exchange_of(feedback_post(daan, "/feedback/geven", {"colleague": str(people["sanne"].id),
+                                                        "title": f"Ongevraagd {XSS}", "top": f"Top {XSS}"}))
+    exchange_of(feedback_post(sanne, "/feedback/alleen", {"title": f"Alleen {XSS}", "rules": f"Regels {XSS}"}))
+
+    # Buddies: a scheme with markup in its name, published, and the day-before notice to the lead.
+    made = form_post(lead, "/buddies/schemas/nieuw", {
+        "name": f"Buddy's {XSS}", "teams": [str(t.id)], "every_weeks": "6", "weekday": "1", "mix": "2",
+        "cross_team": "1", "window": "4"}, page="/buddies/")
+    scheme_id = int(re.search(r"/schemas/(\d+)/voorstel", made.headers["Location"]).group(1))
+    preview = lead.get(f"/buddies/schemas/{scheme_id}/voorstel")
+    assert form_post(lead, f"/buddies/schemas/{scheme_id}/bekendmaken", {}, page="/buddies/").status_code == 302
+    with app.app_context():
+        buddy_notifications.notice_leads(db.session, db.session.get(Scheme, scheme_id), utcnow())
+        db.session.commit()
+
+    pages = {
+        **before_answer,
+        "sanne feedback index": sanne.get("/feedback/"), "sanne exchange": sanne.get(f"/feedback/{asked}"),
+        "daan exchange": daan.get(f"/feedback/{asked}"), "daan feedback index": daan.get("/feedback/"),
+        "sanne vandaag": sanne.get("/"), "sanne inbox": sanne.get("/meldingen"),
+        "sanne mijn gegevens": sanne.get("/profile/gegevens"), "daan mijn gegevens": daan.get("/profile/gegevens"),
+        "buddy preview": preview, "scheme page": lead.get(f"/buddies/schemas/{scheme_id}"),
+        "scheme settings": lead.get(f"/buddies/schemas/{scheme_id}/instellingen"),
+        "lead buddies": lead.get("/buddies/"), "lead inbox": lead.get("/meldingen"),
+        "member buddies": sanne.get("/buddies/"), "lead vandaag": lead.get("/"),
+        "daan vandaag (buddy)": daan.get("/"), "team counts": lead.get(f"/feedback/teams/{t.id}"),
+    }
+    for where, response in pages.items():
+        assert response.status_code == 200, where
+        shown_as_text(response.get_data(as_text=True), where, expect=where != "team counts")
+    sanne_page = pages["sanne exchange"].get_data(as_text=True) + pages["sanne vandaag"].get_data(as_text=True)
+    for typed in ("Regels", "Inzicht", "Principe", "Wens", "Zag", "Anders", "Waarden", "Top", "Tip", "Mee",
+                  "Actie"):
+        assert f"{typed} {ESCAPED}" in sanne_page, typed
+    assert f"Moment {ESCAPED}: Mee {ESCAPED}" in pages["sanne feedback index"].get_data(as_text=True)  # the idea
+    counts = pages["team counts"].get_data(as_text=True)
+    assert ESCAPED not in counts  # counts only, never content
+
+    # Notifications: stored and sent as text (JSON data), never markup built from it.
+    with app.app_context():
+        notes = db.session.scalars(select(Notification).where(Notification.kind.in_(
+            ("feedback_request", "feedback_answered", "buddy_publish_tomorrow", "buddy_new")))).all()
+        payloads = [(n.kind, json.loads(notify_services.payload(n, "/i.png", "/b.png"))) for n in notes]
+    said = {kind: " ".join(p["title"] + " " + p["body"] for k, p in payloads if k == kind) for kind, _ in payloads}
+    assert f"Moment {XSS}" in said["feedback_request"]
+    assert f"Buddy's {XSS}" in said["buddy_publish_tomorrow"]
+    assert f"Daan {XSS}" in said["feedback_answered"] + said["buddy_new"]  # a name, as typed
+
+    # The download: JSON with the text as typed, served so no browser renders it.
+    export = sanne.get("/profile/export")
+    assert export.mimetype == "application/json" and "attachment" in export.headers["Content-Disposition"]
+    text = "\n".join(strings_in(export.get_json()))
+    for typed in ("Moment", "Regels", "Wens", "Zag", "Tip", "Mee", "Actie", "Ongevraagd", "Alleen"):
+        assert f"{typed} {XSS}" in text, typed
+    assert f"Buddy's {XSS}" in text
