@@ -341,7 +341,7 @@ def org_colleagues(session, person: Person) -> list[Person]:
 
 
 def exclude(session, person: Person, other_id: int) -> None:
-    other = session.get(Person, other_id)
+    other = session.get(Person, other_id) if other_id else None
     if other is None or other.organisation_id != person.organisation_id or other.id == person.id:
         raise BuddyError("colleague", N_("Kies een collega."))
     if session.get(Exclusion, (person.id, other.id)) is None:
