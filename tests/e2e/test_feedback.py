@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from .e2e_support import LEAD_NAME, open_app_phone, wait_for_service_worker
+from .e2e_support import LEAD_NAME, join_by_invite, open_app_phone, wait_for_service_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -144,3 +144,32 @@ def test_a_draft_survives_a_browser_restart(live_server, lead, playwright_instan
             "Ik wil transparant zijn naar ouders.")
     finally:
         page.context.close()
+
+
+KEPT_DRAFTS = """async () => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open("leerkring-outbox", 1);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const count = await new Promise((resolve) => {
+    const request = db.transaction("drafts").objectStore("drafts").count();
+    request.onsuccess = () => resolve(request.result);
+  });
+  db.close();
+  return count;
+}"""
+
+
+def test_signing_out_forgets_what_this_phone_kept(live_server, lead, new_phone):
+    """On a shared phone the next person must never find the last one's half-typed reflection."""
+    page = new_phone()
+    join_by_invite(page, live_server.url, live_server.invite_url(lead.team_id), "Joris Gedeeld")
+    page.goto(f"{live_server.url}/feedback/alleen")
+    page.get_by_label("Over welk moment?").fill("Gesprek met de mentor")
+    page.wait_for_function("""async () => (await self.LeerkringOutbox.get("drafts", "solo"))?.fields?.title
+      === "Gesprek met de mentor" """)
+    page.get_by_role("link", name="Profiel").click()
+    page.get_by_role("button", name="Uitloggen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen")
+    assert page.evaluate(KEPT_DRAFTS) == 0

@@ -78,5 +78,8 @@
     }
   };
 
-  self.LeerkringOutbox = { get, put, remove, all, deliver, flush, SYNC_TAG: "feedback-outbox" };
+  // Signing out: what this phone kept for the person (drafts, queue, kept pages) goes with them.
+  const clear = () => Promise.all(["drafts", "queue", "pages"].map((store) => run(store, "readwrite", (s) => s.clear())));
+
+  self.LeerkringOutbox = { get, put, remove, all, deliver, flush, clear, SYNC_TAG: "feedback-outbox" };
 })();

@@ -151,6 +151,19 @@
     if (navigator.onLine !== false) flush();
   };
 
+  // Signing out on a shared phone: send what waits (briefly), then forget what was kept here, so
+  // the next person to sign in never sees it. Then sign out as the form says.
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest?.("form[data-signout]");
+    if (!form || form.dataset.cleared) return;
+    event.preventDefault();
+    const pause = new Promise((resolve) => { setTimeout(resolve, 3000); });
+    Promise.race([flush(), pause]).then(() => box.clear()).catch(() => {}).finally(() => {
+      form.dataset.cleared = "1";
+      form.submit();
+    });
+  });
+
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
