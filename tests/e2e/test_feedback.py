@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from .e2e_support import LEAD_NAME, join_by_invite, open_app_phone, wait_for_service_worker
+from .e2e_support import LEAD_NAME, join_by_invite, open_app_phone, user_present, wait_for_service_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -170,6 +170,7 @@ def test_signing_out_forgets_what_this_phone_kept(live_server, lead, new_phone):
     page.wait_for_function("""async () => (await self.LeerkringOutbox.get("drafts", "solo"))?.fields?.title
       === "Gesprek met de mentor" """)
     page.get_by_role("link", name="Profiel").click()
+    user_present(page, False)  # or passkey autofill on the sign-in page signs her straight back in
     page.get_by_role("button", name="Uitloggen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen")
     assert page.evaluate(KEPT_DRAFTS) == 0
