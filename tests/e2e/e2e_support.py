@@ -160,6 +160,22 @@ def empty_database() -> None:
             connection.execute(text("CREATE SCHEMA public"))
 
 
+def own_database(url: str) -> str:
+    """On PostgreSQL the live server gets a database of its own (the test database's name + _e2e):
+    tests that use the `app` fixture empty the test database while the server's data must stay."""
+    from sqlalchemy.engine import make_url
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return url
+    import psycopg
+    name = f"{parsed.database}_e2e"
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 def start_live_server(tmp_dir: Path) -> LiveServer:
     """The app on a fresh database (SQLite, or TEST_DATABASE_URL's PostgreSQL emptied first), schema
     built by the migrations, served in a thread."""
@@ -170,7 +186,9 @@ def start_live_server(tmp_dir: Path) -> LiveServer:
 
     port = free_port()
     url = f"http://localhost:{port}"
-    app = create_app(app_config(tmp_dir, APP_URL=url, WEBAUTHN_RP_ID="localhost", WEBAUTHN_ORIGIN=url))
+    config = app_config(tmp_dir, APP_URL=url, WEBAUTHN_RP_ID="localhost", WEBAUTHN_ORIGIN=url)
+    config["SQLALCHEMY_DATABASE_URI"] = own_database(config["SQLALCHEMY_DATABASE_URI"])
+    app = create_app(config)
     with app.app_context():
         empty_database()
         flask_migrate.upgrade()
