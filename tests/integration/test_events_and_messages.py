@@ -141,7 +141,7 @@ def test_invite_accepted_reaches_the_lead_in_the_leads_language(app, make_team, 
         db.session.commit()
     client = login(lead)
     token = csrf_token(client, f"/teams/{team.id}")
-    page = client.post(f"/teams/{team.id}/invites", data={"role": "member", "csrf_token": token})
+    page = client.post(f"/teams/{team.id}/uitnodigingen", data={"role": "member", "csrf_token": token})
     url = page.get_data(as_text=True).split('readonly value="', 1)[1].split('"', 1)[0]
     newcomer = app.test_client()
     newcomer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl-NL,nl;q=0.9"  # the newcomer reads Dutch

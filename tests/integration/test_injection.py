@@ -40,14 +40,14 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
     t, people = team
     lead = login(people["lead"])
     # Names, the team's name and a plan template.
-    assert form_post(lead, "/profile", {"person_name": f"Marieke {XSS}", "locale": ""}).status_code == 302
+    assert form_post(lead, "/profiel", {"person_name": f"Marieke {XSS}", "locale": ""}).status_code == 302
     daan = as_(app, login, people["daan"])
-    assert form_post(daan, "/profile", {"person_name": f"Daan {XSS}", "locale": ""}).status_code == 302
+    assert form_post(daan, "/profiel", {"person_name": f"Daan {XSS}", "locale": ""}).status_code == 302
     with app.app_context():
         from app.accounts.models import Person
         db.session.get(Person, people["lead"].id).is_admin = True
         db.session.commit()
-    new_team = form_post(lead, "/teams/new", {"team_name": f"Team {XSS}"})
+    new_team = form_post(lead, "/teams/nieuw", {"team_name": f"Team {XSS}"})
     assert new_team.status_code == 302
     round_id = planned_round(app, lead, t.id, people, title=f"Ronde {XSS}", place=f"Kamer {XSS}",
                              save_template=f"Sjabloon {XSS}"[:80])
@@ -68,8 +68,8 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
         "round page": (daan, f"/intervisie/rondes/{round_id}"), "case editor": (sanne, f"/intervisie/rondes/{round_id}/casus"),
         "live page": (daan, f"/intervisie/rondes/{round_id}/live"), "team page": (lead, f"/teams/{t.id}"),
         "plan page": (lead, f"/intervisie/teams/{t.id}/plan"), "overview": (lead, f"/intervisie/teams/{t.id}/overzicht"),
-        "reflection": (sanne, f"/intervisie/rondes/{round_id}/reflectie"), "profile": (lead, "/profile"),
-        "audit log": (lead, "/admin/audit-log"), "security": (lead, "/profile/security"), "inbox": (daan, "/meldingen"),
+        "reflection": (sanne, f"/intervisie/rondes/{round_id}/reflectie"), "profile": (lead, "/profiel"),
+        "audit log": (lead, "/beheer/logboek"), "security": (lead, "/profiel/beveiliging"), "inbox": (daan, "/meldingen"),
     }
     for where, (client, path) in pages.items():
         response = client.get(path)
@@ -93,7 +93,7 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
 
     # The data export: JSON that holds the text as typed, served as a download a browser never
     # renders as a page.
-    export = lead.get("/profile/export")
+    export = lead.get("/profiel/download")
     assert export.mimetype == "application/json" and "attachment" in export.headers["Content-Disposition"]
     assert export.headers["X-Content-Type-Options"] == "nosniff"
     assert export.get_json()["account"]["name"] == f"Marieke {XSS}"
@@ -102,8 +102,8 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
 def test_invited_name_is_text_on_the_passkey_step_and_in_the_lead_notification(app, team, login):
     t, people = team
     lead = login(people["lead"])
-    page = form_post(lead, f"/teams/{t.id}/invites", {"role": "member"}, page=f"/teams/{t.id}")
-    url = re.search(r"http://localhost(/invite/[\w-]+)", page.get_data(as_text=True)).group(1)
+    page = form_post(lead, f"/teams/{t.id}/uitnodigingen", {"role": "member"}, page=f"/teams/{t.id}")
+    url = re.search(r"http://localhost(/uitnodiging/[\w-]+)", page.get_data(as_text=True)).group(1)
     newcomer = app.test_client()
     step = newcomer.post(url, data={"person_name": f"Nieuw {XSS}", "csrf_token": csrf_token(newcomer, url)})
     html = step.get_data(as_text=True)

@@ -160,7 +160,7 @@ def _payload_handle(pending: passkeys.PendingCeremony) -> bytes | None:
 
 # Sign-in ----------------------------------------------------------------------------------
 
-@bp.get("/login")
+@bp.get("/inloggen")
 @access.public
 def login():
     if current_user.is_authenticated:
@@ -185,7 +185,7 @@ def login_ceremony_key(mediation) -> str:
     return f"{CEREMONY}:{'conditional' if mediation == 'conditional' else 'button'}"
 
 
-@bp.post("/login/options")
+@bp.post("/inloggen/opties")
 @access.public
 @options_limit
 def login_options():
@@ -197,7 +197,7 @@ def login_options():
     return Response(options, mimetype="application/json")
 
 
-@bp.post("/login/verify")
+@bp.post("/inloggen/controle")
 @access.public
 @auth_limit
 def login_verify():
@@ -218,7 +218,7 @@ def login_verify():
     return jsonify({"redirect": target})
 
 
-@bp.post("/logout")
+@bp.post("/uitloggen")
 @access.public
 def logout():
     if current_user.is_authenticated:

@@ -18,7 +18,7 @@ from app.notify import services as notify_services
 
 # Setup ------------------------------------------------------------------------------------
 
-@bp.route("/setup/<token>", methods=["GET", "POST"])
+@bp.route("/inrichten/<token>", methods=["GET", "POST"])
 @access.token
 @link_limit
 def setup(token):
@@ -38,7 +38,7 @@ def setup(token):
     )
 
 
-@bp.post("/setup/<token>/passkey")
+@bp.post("/inrichten/<token>/passkey")
 @access.token
 @auth_limit
 def setup_verify(token):
@@ -53,7 +53,7 @@ def setup_verify(token):
 
 # Invites ----------------------------------------------------------------------------------
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
+@bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
 @access.token
 @link_limit
 def invite(token):
@@ -73,7 +73,7 @@ def invite(token):
     )
 
 
-@bp.post("/invite/<token>/passkey")
+@bp.post("/uitnodiging/<token>/passkey")
 @access.token
 @auth_limit
 def invite_verify(token):
@@ -93,7 +93,7 @@ def invite_verify(token):
 
 # Recovery ---------------------------------------------------------------------------------
 
-@bp.route("/recover/<token>", methods=["GET", "POST"])
+@bp.route("/herstel/<token>", methods=["GET", "POST"])
 @access.token
 @link_limit
 def recover(token):
@@ -111,7 +111,7 @@ def recover(token):
     )
 
 
-@bp.post("/recover/<token>/passkey")
+@bp.post("/herstel/<token>/passkey")
 @access.token
 @auth_limit
 def recover_verify(token):

@@ -17,7 +17,7 @@ from app.extensions import db
 
 # Profile ----------------------------------------------------------------------------------
 
-@bp.route("/profile", methods=["GET", "POST"])
+@bp.route("/profiel", methods=["GET", "POST"])
 @access.signed_in
 def profile():
     form = ProfileForm()
@@ -37,7 +37,7 @@ def profile():
             422 if form.errors else 200)
 
 
-@bp.post("/profile/passkeys/new")
+@bp.post("/profiel/passkeys/nieuw")
 @access.signed_in
 def add_passkey():
     return start_registration(
@@ -49,14 +49,14 @@ def add_passkey():
     )
 
 
-@bp.post("/profile/passkeys/verify")
+@bp.post("/profiel/passkeys/controle")
 @access.signed_in
 def add_passkey_verify():
     person = current_user._get_current_object()
     return finish_registration(None, None, lambda _pending, _link: person, person_id=person.id)
 
 
-@bp.post("/profile/passkeys/<int:passkey_id>/remove")
+@bp.post("/profiel/passkeys/<int:passkey_id>/verwijder")
 @access.signed_in
 def remove_passkey(passkey_id):
     try:
@@ -76,7 +76,7 @@ def record_export(person, fmt: str) -> None:
     db.session.commit()
 
 
-@bp.get("/profile/export")
+@bp.get("/profiel/download")
 @access.signed_in
 def export():
     """Mijn gegevens as JSON: every feature's share (hooks.ExportPart), by its key."""
@@ -89,7 +89,7 @@ def export():
                              "Cache-Control": "no-store"})
 
 
-@bp.get("/profile/gegevens")
+@bp.get("/profiel/gegevens")
 @access.signed_in
 def my_data():
     """Mijn gegevens to read: the same data as the download, each part under its title."""
@@ -106,7 +106,7 @@ LAST_ADMIN = _l("Je bent de laatste beheerder van je organisatie. Maak eerst een
                 "je je account verwijderen.")
 
 
-@bp.route("/profile/delete", methods=["GET", "POST"])
+@bp.route("/profiel/verwijder", methods=["GET", "POST"])
 @access.signed_in
 def delete_account():
     person = current_user._get_current_object()
@@ -136,7 +136,7 @@ def privacy_page():
 
 # Sessions and the security log ------------------------------------------------------------
 
-@bp.post("/profile/sessions/<int:session_id>/end")
+@bp.post("/profiel/sessies/<int:session_id>/uitloggen")
 @access.signed_in
 def end_device_session(session_id):
     """Sign out one device from the list on the profile (this one too, which signs out here)."""
@@ -152,7 +152,7 @@ def end_device_session(session_id):
     return redirect(url_for(".profile"))
 
 
-@bp.post("/profile/sessions/end-all")
+@bp.post("/profiel/sessies/overal-uitloggen")
 @access.signed_in
 def end_all_sessions():
     """"Log overal uit": every device of this person, this one included."""

@@ -41,7 +41,7 @@ def event_rows(events, organisation_id: int) -> list[dict]:
     return rows
 
 
-@bp.get("/profile/security")
+@bp.get("/profiel/beveiliging")
 @access.signed_in
 def security():
     """Beveiliging: the events about one's own account."""
@@ -50,7 +50,7 @@ def security():
     return render_template("accounts/security.html", rows=rows)
 
 
-@bp.get("/admin/audit-log")
+@bp.get("/beheer/logboek")
 @access.admin
 def audit_log():
     """The organisation's security log, for its admins only (404 for anyone else)."""

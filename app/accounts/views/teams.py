@@ -36,7 +36,7 @@ def team(team_id):
     return render_team(access.loaded())
 
 
-@bp.post("/teams/<int:team_id>/invites")
+@bp.post("/teams/<int:team_id>/uitnodigingen")
 @access.rule(TEAM, "lead")
 @auth_limit
 def create_invite(team_id):
@@ -52,7 +52,7 @@ def create_invite(team_id):
     return render_team(team, invite_form=InviteForm(formdata=None), issued=url)
 
 
-@bp.post("/teams/<int:team_id>/members/<int:person_id>/recovery")
+@bp.post("/teams/<int:team_id>/leden/<int:person_id>/herstellink")
 @access.rule(TEAM, "member")
 @auth_limit
 def issue_recovery(team_id, person_id):
@@ -79,7 +79,7 @@ def issue_recovery(team_id, person_id):
                            hours=current_app.config["RECOVERY_HOURS"])
 
 
-@bp.route("/teams/new", methods=["GET", "POST"])
+@bp.route("/teams/nieuw", methods=["GET", "POST"])
 @access.admin
 def new_team():
     form = TeamForm()

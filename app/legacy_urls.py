@@ -1,0 +1,46 @@
+"""Old English addresses that may live outside the app, sent on to their Dutch successors.
+
+URLs are Dutch (docs/architecture.md, "Language"). Links that people keep elsewhere, such as an
+invite, recovery or setup link in a mail or chat, the sign-in page with its `?next=` in a bookmark,
+the profile, and the security notification's address stored in a notification row or on a phone,
+keep working: a GET answers 301 with the new address and the same query string. Only GET: a form
+or script posting to an old address is a page from before the deploy, which reloads.
+Each redirect is public; the page it leads to applies its own access rule.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, request, url_for
+
+from app import access
+
+bp = Blueprint("legacy", __name__)
+
+# old rule -> the endpoint that now answers it (same URL variables)
+MOVED = {
+    "/login": "accounts.login",
+    "/setup/<token>": "accounts.setup",
+    "/invite/<token>": "accounts.invite",
+    "/recover/<token>": "accounts.recover",
+    "/profile": "accounts.profile",
+    "/profile/gegevens": "accounts.my_data",
+    "/profile/security": "accounts.security",
+    "/teams/new": "accounts.new_team",
+    "/admin/audit-log": "accounts.audit_log",
+}
+
+
+def moved_to(endpoint: str):
+    def view(**values):
+        target = url_for(endpoint, **values)
+        query = request.query_string.decode("latin-1")
+        return redirect(f"{target}?{query}" if query else target, 301)
+    return view
+
+
+for old_rule, new_endpoint in MOVED.items():
+    name = new_endpoint.split(".", 1)[1]
+    bp.add_url_rule(old_rule, name, access.public(moved_to(new_endpoint)), methods=["GET"])
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
