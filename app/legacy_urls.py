@@ -3,11 +3,14 @@
 URLs are Dutch (docs/architecture.md, "Language"). Links that people keep elsewhere, such as an
 invite, recovery or setup link in a mail or chat, the sign-in page with its `?next=` in a bookmark,
 the profile, and the security notification's address stored in a notification row or on a phone,
-keep working: a GET answers 301 with the new address and the same query string. Only GET: a form
+keep working: a GET answers 301 with the new address and the same query string, and a GET
+with an old Dutch query parameter name (`?sjabloon=`) answers 301 with the English one. Only GET: a form
 or script posting to an old address is a page from before the deploy, which reloads.
 Each redirect is public; the page it leads to applies its own access rule.
 """
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, redirect, request, url_for
 
@@ -28,6 +31,10 @@ MOVED = {
     "/admin/audit-log": "accounts.audit_log",
 }
 
+# Query parameters were Dutch in links that may be bookmarked (a plan from a template, feedback
+# to a buddy, a case from an idea, the feedback filter); they are English now, like form fields.
+RENAMED_ARGS = {"sjabloon": "template", "aan": "to", "collega": "colleague", "idee": "idea"}
+
 
 def moved_to(endpoint: str):
     def view(**values):
@@ -40,6 +47,15 @@ def moved_to(endpoint: str):
 for old_rule, new_endpoint in MOVED.items():
     name = new_endpoint.split(".", 1)[1]
     bp.add_url_rule(old_rule, name, access.public(moved_to(new_endpoint)), methods=["GET"])
+
+
+@bp.before_app_request
+def renamed_query_args():
+    """A GET with an old query parameter name: 301 to the same page with the new names."""
+    if request.method == "GET" and not RENAMED_ARGS.keys().isdisjoint(request.args):
+        args = [(RENAMED_ARGS.get(key, key), value) for key, value in request.args.items(multi=True)]
+        return redirect(f"{request.path}?{urlencode(args)}", 301)
+    return None
 
 
 def init_app(app: Flask) -> None:

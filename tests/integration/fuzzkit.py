@@ -80,10 +80,10 @@ def build_world(app) -> World:
     world.live = planned_round(app, lead, team.id, people, method="roddel", time="17:00")
     startable(app, world.live)
     assert post(lead, f"/intervisie/rondes/{world.live}/live/start").status_code == 200
-    assert post(lead, f"/intervisie/rondes/{world.live}/live/volgende", {"fase": 0}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{world.live}/live/volgende", {"phase": 0}).status_code == 200
     daan = signed_in(app, people["daan"])
     assert post(daan, f"/intervisie/rondes/{world.live}/live/bijdragen",
-                {"fase": 1, "tekst": "Wat heb je al geprobeerd?"}).status_code == 200
+                {"phase": 1, "text": "Wat heb je al geprobeerd?"}).status_code == 200
     with app.app_context():
         world.item = db.session.scalar(select(Contribution.id))
         action = PersonalAction(source="intervisie", source_id=world.planned, owner_id=people["lead"].id, text="Bel de voogd")
@@ -143,25 +143,25 @@ SPECS = [
     Spec("accounts.end_all_sessions", "POST", "/profiel/sessies/overal-uitloggen", (), fresh_actor=True),
     Spec("accounts.audit_log", "GET", "/beheer/logboek", ("before",), query=True),
     Spec("intervisie.plan", "POST", "/intervisie/teams/{team_id}/plan", PLAN_FIELDS + ("submission",)),
-    Spec("intervisie.plan", "GET", "/intervisie/teams/{team_id}/plan", ("sjabloon",), query=True),
+    Spec("intervisie.plan", "GET", "/intervisie/teams/{team_id}/plan", ("template",), query=True),
     Spec("intervisie.edit", "POST", "/intervisie/rondes/{planned}/wijzig", PLAN_FIELDS),
     Spec("intervisie.cancel", "POST", "/intervisie/rondes/{doomed}/afgelasten", ()),
-    Spec("intervisie.answer", "POST", "/intervisie/rondes/{planned}/rsvp", ("antwoord",), actor="daan", htmx=True),
+    Spec("intervisie.answer", "POST", "/intervisie/rondes/{planned}/rsvp", ("answer",), actor="daan", htmx=True),
     Spec("intervisie.case", "POST", "/intervisie/rondes/{planned}/casus", ("help_question", "case_text", "accept_risk"),
          actor="sanne"),
     Spec("intervisie.live_state", "GET", "/intervisie/rondes/{live}/live/stand", ("v",), actor="daan", query=True),
-    Spec("intervisie.live_start", "POST", "/intervisie/rondes/{planned}/live/start", ("inbrenger",), htmx=True),
-    Spec("intervisie.live_post", "POST", "/intervisie/rondes/{live}/live/bijdragen", ("fase", "tekst"), actor="daan",
+    Spec("intervisie.live_start", "POST", "/intervisie/rondes/{planned}/live/start", ("presenter",), htmx=True),
+    Spec("intervisie.live_post", "POST", "/intervisie/rondes/{live}/live/bijdragen", ("phase", "text"), actor="daan",
          htmx=True),
-    Spec("intervisie.live_rate", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/waardeer", ("waardering",),
+    Spec("intervisie.live_rate", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/waardeer", ("rating",),
          actor="sanne", htmx=True),
-    Spec("intervisie.live_helpful", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/helpt", ("helpt",),
+    Spec("intervisie.live_helpful", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/helpt", ("helpful",),
          actor="sanne", htmx=True),
     Spec("intervisie.live_hide", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/verberg", (), htmx=True),
-    Spec("intervisie.live_next", "POST", "/intervisie/rondes/{live}/live/volgende", ("fase",), htmx=True),
-    Spec("intervisie.live_back", "POST", "/intervisie/rondes/{live}/live/terug", ("fase",), htmx=True),
-    Spec("intervisie.live_extend", "POST", "/intervisie/rondes/{live}/live/verleng", ("fase", "minuten"), htmx=True),
-    Spec("intervisie.live_reveal", "POST", "/intervisie/rondes/{live}/live/toon", ("fase",), htmx=True),
+    Spec("intervisie.live_next", "POST", "/intervisie/rondes/{live}/live/volgende", ("phase",), htmx=True),
+    Spec("intervisie.live_back", "POST", "/intervisie/rondes/{live}/live/terug", ("phase",), htmx=True),
+    Spec("intervisie.live_extend", "POST", "/intervisie/rondes/{live}/live/verleng", ("phase", "minutes"), htmx=True),
+    Spec("intervisie.live_reveal", "POST", "/intervisie/rondes/{live}/live/toon", ("phase",), htmx=True),
     Spec("intervisie.reflect", "POST", "/intervisie/rondes/{planned}/reflectie",
          ("takeaway", "action_1", "action_2", "learning_point", "score", "comment"), actor="sanne"),
     Spec("intervisie.action_done", "POST", "/intervisie/acties/{action}/klaar", ()),
@@ -250,7 +250,7 @@ def bodies(spec: Spec):
 
 
 def query_values():
-    return st.dictionaries(st.sampled_from(["next", "before", "sjabloon", "v", "x"]),
+    return st.dictionaries(st.sampled_from(["next", "before", "template", "v", "x"]),
                            st.one_of(texts, st.lists(texts, min_size=2, max_size=3)), max_size=3)
 
 

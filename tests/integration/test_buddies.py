@@ -85,7 +85,7 @@ def test_member_sees_buddy_on_vandaag_with_questions_and_one_tap(app, team, logi
     assert "Stel een eerste afspraak voor" in page
     assert "/feedback/vraag" not in page   # the feedback feature is not installed on this branch
     (group_id, members, _), = [g for g in groups_of(app, scheme_id, "published") if people["sanne"].id in g[1]]
-    response = post(sanne, f"/buddies/groep/{group_id}/afspraak", {"terug": "vandaag"})
+    response = post(sanne, f"/buddies/groep/{group_id}/afspraak", {"back": "today"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/")
     with app.app_context():
         asked = sorted(db.session.scalars(select(Notification.person_id).where(Notification.kind == "buddy_meet")))

@@ -79,7 +79,7 @@ def test_twenty_parallel_rsvps_leave_one_answer(app, team, login):
     round_id = planned_round(app, login(people["lead"]), t.id, people)
     answers = ("yes", "no", "maybe")
     codes = parallel([lambda c=c, tok=tok, i=i: send(c, tok, f"/intervisie/rondes/{round_id}/rsvp",
-                                                     {"antwoord": answers[i % 3]}).status_code
+                                                     {"answer": answers[i % 3]}).status_code
                       for i, (c, tok) in enumerate(phones(app, login, people["daan"]))])
     assert codes == [200] * PARALLEL
     with app.app_context():

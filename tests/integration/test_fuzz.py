@@ -147,9 +147,9 @@ def test_control_characters_are_dropped_from_text_not_crashed_on(app, team, logi
     assert saved.status_code == 302
     startable(app, round_id)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200
     daan = as_(app, login, people["daan"])
-    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": "Wat\x00 nu?"}).status_code == 200
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 1, "text": "Wat\x00 nu?"}).status_code == 200
     with app.app_context():
         assert db.session.get(Person, people["lead"].id).name == "Marieke"
         case = db.session.get(CaseText, round_id)

@@ -57,8 +57,8 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
         "help_question": f"Vraag {XSS}", "case_text": f"Casus {XSS}", "accept_risk": "y"}).status_code == 302
     startable(app, round_id)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0}).status_code == 200
-    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": f"Vraag {XSS}"}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 1, "text": f"Vraag {XSS}"}).status_code == 200
     assert form_post(sanne, f"/intervisie/rondes/{round_id}/reflectie", {
         "takeaway": f"Mee {XSS}", "action_1": f"Actie {XSS}", "action_2": f"Tweede {XSS}",
         "learning_point": f"Leer {XSS}", "score": "4", "comment": f"Toelichting {XSS}"}).status_code == 302
@@ -78,7 +78,7 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
     fragment = daan.get(f"/intervisie/rondes/{round_id}/live/stand", headers={"HX-Request": "true"})
     shown_as_text(fragment.get_data(as_text=True), "live fragment")
     other = planned_round(app, lead, t.id, people, title=f"Tweede {XSS}")
-    rsvp = post(daan, f"/intervisie/rondes/{other}/rsvp", {"antwoord": "yes"})
+    rsvp = post(daan, f"/intervisie/rondes/{other}/rsvp", {"answer": "yes"})
     shown_as_text(rsvp.get_data(as_text=True), "rsvp fragment", expect=False)
 
     # Notifications: the inbox shows the title as text; the push payload is JSON data with the

@@ -47,11 +47,11 @@ def run_live_round(app, lead, poster, round_id, text):
     """Start a round, move to the silent questions, let `poster` ask one, reveal and finish."""
     startable(app, round_id)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
-    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0})
-    assert post(poster, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": text}).status_code == 200
-    post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"fase": 1})
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0})
+    assert post(poster, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 1, "text": text}).status_code == 200
+    post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"phase": 1})
     for _ in range(12):
-        moved = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": live_phase(lead, round_id)})
+        moved = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": live_phase(lead, round_id)})
         if "De ronde is klaar" in moved.get_data(as_text=True):
             break
     with app.app_context():
@@ -69,7 +69,7 @@ def story(app, team, login):
     lead = login(people["lead"])
     sanne, daan = as_(app, login, people["sanne"]), as_(app, login, people["daan"])
     presented = planned_round(app, lead, t.id, people, title="Ronde waarin Sanne inbrengt")
-    post(sanne, f"/intervisie/rondes/{presented}/rsvp", {"antwoord": "yes"})
+    post(sanne, f"/intervisie/rondes/{presented}/rsvp", {"answer": "yes"})
     write_case(sanne, presented)
     reflect(sanne, presented, takeaway="Ik vraag eerder hulp.", action_1="Bel de <i>gedragswetenschapper</i>",
             learning_point="Sannes leerpunt: ik wil te snel oplossen.", score="4")

@@ -84,3 +84,25 @@ def test_old_login_link_keeps_where_to_go_after_signing_in(client):
     page = client.get("/login?next=/feedback/vragen", follow_redirects=True)
     assert page.request.path == "/inloggen"
     assert "/feedback/vragen" in page.get_data(as_text=True)  # handed to the sign-in script
+
+
+@pytest.mark.parametrize("old, new", [
+    ("/intervisie/teams/3/plan?sjabloon=4", "/intervisie/teams/3/plan?template=4"),
+    ("/feedback/geven?aan=5", "/feedback/geven?to=5"),
+    ("/feedback/vragen?aan=5", "/feedback/vragen?to=5"),
+    ("/feedback/?collega=2", "/feedback/?colleague=2"),
+    ("/intervisie/rondes/1/casus?idee=7", "/intervisie/rondes/1/casus?idea=7"),
+])
+def test_old_query_parameter_names_redirect_to_the_english_ones(client, old, new):
+    response = client.get(old)
+    assert response.status_code == 301 and response.location == new
+
+
+def test_live_round_form_fields_are_english(app, client):
+    """What the live screen posts is read under the same English names (a rename on one side only
+    would be a 400 on every tap)."""
+    from pathlib import Path
+    templates = Path(app.template_folder)
+    live = (templates / "intervisie" / "live.html").read_text() + (templates / "intervisie" / "_macros.html").read_text()
+    for dutch in ("fase", "tekst", "inbrenger", "waardering", "helpt", "verberg", "minuten"):
+        assert f'name="{dutch}"' not in live and f"'{dutch}':" not in live
