@@ -51,7 +51,7 @@ def manifest():
         "short_name": "Leerkring",
         "description": str(_l("Leer van je collega's tijdens je werk: intervisie, feedback en buddies.")),
         "lang": str(get_locale() or "nl"),
-        "start_url": "/?bron=app",
+        "start_url": "/?source=app",  # read by nothing; an old install's ?bron=app is ignored too
         "scope": "/",
         "display": "standalone",
         "orientation": "portrait",

@@ -36,7 +36,7 @@ def test_installable_with_a_complete_manifest(app_phone, live_server):
     manifest = response.json()
     assert manifest["name"] == "Leerkring"
     assert manifest["short_name"] == "Leerkring"
-    assert manifest["start_url"] == "/?bron=app"
+    assert manifest["start_url"] == "/?source=app"
     assert manifest["scope"] == "/"
     assert manifest["display"] == "standalone"
     assert manifest["theme_color"] == "#0b6e69"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from app import legacy_urls
 from app.accounts import services as accounts
 from app.accounts.models import Membership, Organisation, Person, Team
 from app.extensions import db
@@ -28,6 +29,8 @@ NO_INPUT = {"static", "web.today", "web.offline", "web.manifest", "web.service_w
             "intervisie.index", "intervisie.round_page", "intervisie.round_ics", "intervisie.live",
             "intervisie.live_stream", "intervisie.calendar_feed", "notify.inbox", "notify.open_item",
             "accounts.team", "accounts.export", "accounts.security"}
+# The old English addresses only redirect, query string and all, to a page fuzzed under its own name.
+NO_INPUT |= {"legacy." + endpoint.split(".", 1)[1] for endpoint in legacy_urls.MOVED.values()}
 
 
 @dataclass

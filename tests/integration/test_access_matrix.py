@@ -378,7 +378,7 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "ops.healthz": Entry(const("/healthz"), EVERYONE),
     "ops.readyz": Entry(const("/readyz"), EVERYONE),
     # Old English addresses (app/legacy_urls.py): a 301 for everyone; the new page has its own rule
-    "legacy.login": Entry(const("/login?next=/profiel"), EVERYONE),
+    "legacy.login": Entry(const("/login?next=/profiel"), expect("login")),  # 301 to the sign-in page itself
     "legacy.setup": Entry(lambda w: f"/setup/{w.tokens['setup']}", EVERYONE),
     "legacy.invite": Entry(lambda w: f"/invite/{w.tokens['invite']}", EVERYONE),
     "legacy.recover": Entry(lambda w: f"/recover/{w.tokens['recovery']}", EVERYONE),

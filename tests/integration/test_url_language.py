@@ -98,11 +98,11 @@ def test_old_query_parameter_names_redirect_to_the_english_ones(client, old, new
     assert response.status_code == 301 and response.location == new
 
 
-def test_live_round_form_fields_are_english(app, client):
+def test_live_round_form_fields_are_english(app):
     """What the live screen posts is read under the same English names (a rename on one side only
     would be a 400 on every tap)."""
     from pathlib import Path
     templates = Path(app.template_folder)
-    live = (templates / "intervisie" / "live.html").read_text() + (templates / "intervisie" / "_macros.html").read_text()
+    live = "".join((templates / "intervisie" / name).read_text() for name in ("live.html", "_macros.html"))
     for dutch in ("fase", "tekst", "inbrenger", "waardering", "helpt", "verberg", "minuten"):
         assert f'name="{dutch}"' not in live and f"'{dutch}':" not in live
