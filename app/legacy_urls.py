@@ -10,7 +10,7 @@ Each redirect is public; the page it leads to applies its own access rule.
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Flask, redirect, request, url_for
 
@@ -52,10 +52,17 @@ for old_rule, new_endpoint in MOVED.items():
 @bp.before_app_request
 def renamed_query_args():
     """A GET with an old query parameter name: 301 to the same page with the new names."""
-    if request.method == "GET" and not RENAMED_ARGS.keys().isdisjoint(request.args):
-        args = [(RENAMED_ARGS.get(key, key), value) for key, value in request.args.items(multi=True)]
-        return redirect(f"{request.path}?{urlencode(args)}", 301)
-    return None
+    # Raw bytes first: most requests have no old name, and request.args fails on bytes that are
+    # not UTF-8; this hook runs for every page, not only those that read their query.
+    if request.method != "GET" or request.url_rule is None or not any(
+            f"{name}=".encode() in request.query_string for name in RENAMED_ARGS):
+        return None
+    args = parse_qsl(request.query_string.decode("utf-8", "replace"), keep_blank_values=True)
+    if not RENAMED_ARGS.keys() & {key for key, _value in args}:
+        return None
+    # The page's own address built anew, never the path as sent ("//elsewhere" is another host).
+    path = url_for(request.endpoint, **(request.view_args or {}))
+    return redirect(f"{path}?{urlencode([(RENAMED_ARGS.get(k, k), v) for k, v in args])}", 301)
 
 
 def init_app(app: Flask) -> None:

@@ -106,3 +106,11 @@ def test_live_round_form_fields_are_english(app):
     live = "".join((templates / "intervisie" / name).read_text() for name in ("live.html", "_macros.html"))
     for dutch in ("fase", "tekst", "inbrenger", "waardering", "helpt", "verberg", "minuten"):
         assert f'name="{dutch}"' not in live and f"'{dutch}':" not in live
+
+
+def test_old_query_names_redirect_only_to_this_site_and_never_fail(client):
+    """The redirect is built from the page's own address, and a query that is not UTF-8 is no 500."""
+    assert client.get("/feedback/?maan=1").status_code == 302  # not an old name: the page (sign-in first)
+    odd = client.get("/feedback/", environ_overrides={"QUERY_STRING": "aan=%FF&aan=2"})
+    assert odd.status_code == 301 and odd.location.startswith("/feedback/?to=")
+    assert client.get("/bestaat-niet?aan=1").status_code == 404
