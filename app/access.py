@@ -10,7 +10,7 @@ The policy
   the facilitator's buttons, a member asking a recovery link for a colleague.
 - Admin pages of the organisation (new team, audit log) are shown to nobody else, so they are
   404 for everyone but its admins.
-- A page that needs a signed-in person sends an anonymous visitor to /login (and back after).
+- A page that needs a signed-in person sends an anonymous visitor to /inloggen (and back after).
 
 The vocabulary: every view carries exactly one of these decorators, under its route decorator.
 It records the rule on the view (`rules(app)` lists every endpoint with its rule; a test fails
@@ -51,7 +51,7 @@ class Rule:
     """An endpoint's access rule as the access matrix and the docs name it."""
 
     name: str          # "public", "token", "signed in", "admin", "team: lead", "round: participant"
-    signed_in: bool    # anonymous visitors are sent to /login
+    signed_in: bool    # anonymous visitors are sent to /inloggen
 
 
 PUBLIC = Rule("public", False)

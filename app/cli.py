@@ -22,10 +22,10 @@ def register_commands(app: Flask) -> None:
         issued = services.issue_setup_link(db.session, current_app.config["SETUP_HOURS"])
         db.session.commit()
         if issued is None:
-            click.echo("Leerkring is al ingericht; log in op " + link_url("/login"))
+            click.echo("Leerkring is al ingericht; log in op " + link_url("/inloggen"))
             return
         click.echo("\n  Leerkring is nog leeg. Open deze eenmalige link om je organisatie in te richten:\n")
-        click.echo(f"  {link_url('/setup/' + issued.token)}\n")
+        click.echo(f"  {link_url('/inrichten/' + issued.token)}\n")
 
     @app.cli.command("invite")
     @click.argument("email")
@@ -42,7 +42,7 @@ def register_commands(app: Flask) -> None:
             make_admin=role == "admin", email=email, created_by=None, days=current_app.config["INVITE_DAYS"],
         )
         db.session.commit()
-        click.echo(link_url(f"/invite/{issued.token}"))
+        click.echo(link_url(f"/uitnodiging/{issued.token}"))
 
     @app.cli.command("worker")
     def worker():

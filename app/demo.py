@@ -50,5 +50,5 @@ def fill_demo(session, invite_days: int, parts=()) -> list[tuple[str, str]]:
     for label, name in claims:
         issued = services.issue_link(session, LinkPurpose.RECOVERY, timedelta(days=invite_days),
                                      organisation_id=organisation.id, person_id=people[name].id)
-        links.append((label, f"/recover/{issued.token}"))
+        links.append((label, f"/herstel/{issued.token}"))
     return links

@@ -51,7 +51,7 @@ def manifest():
         "short_name": "Leerkring",
         "description": str(_l("Leer van je collega's tijdens je werk: intervisie, feedback en buddies.")),
         "lang": str(get_locale() or "nl"),
-        "start_url": "/?bron=app",
+        "start_url": "/?source=app",  # read by nothing; an old install's ?bron=app is ignored too
         "scope": "/",
         "display": "standalone",
         "orientation": "portrait",
@@ -139,9 +139,10 @@ def error_page(status: int, title, message):
 
 
 def init_app(app: Flask) -> None:
-    from app import actions
+    from app import actions, legacy_urls
 
     app.register_blueprint(bp)
+    legacy_urls.init_app(app)  # old English addresses kept in mails and bookmarks, sent on (301)
     actions.init_app(app)  # personal actions on Vandaag, shared by the features
     registry = hooks.of(app)
     registry.add_nav(hooks.NavItem("web.today", _l("Vandaag"), "home", 10))

@@ -169,7 +169,7 @@ async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
         await asyncio.sleep(random.uniform(0, SPREAD))
         path = "start" if step == 0 else "volgende"
         started = time.perf_counter()
-        async with http.post(f"{base}/intervisie/rondes/{round_id}/live/{path}", data={"fase": step - 1},
+        async with http.post(f"{base}/intervisie/rondes/{round_id}/live/{path}", data={"phase": step - 1},
                              headers={"X-CSRFToken": token, "HX-Request": "true"}) as response:
             if response.status != 200:
                 raise RuntimeError(f"facilitator's change refused: {response.status}")

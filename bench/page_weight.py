@@ -1,6 +1,6 @@
 """What the first cold page load weighs: bytes on the wire for a new visitor's sign-in page.
 
-Starts the app on a temporary SQLite database, opens /login in headless Chromium with an empty
+Starts the app on a temporary SQLite database, opens /inloggen in headless Chromium with an empty
 profile (nothing cached) and adds up the encoded (compressed) sizes of every response, first for
 the page itself and then including what the service worker precaches after the load.
 """
@@ -52,7 +52,7 @@ def measure(url: str, tmp: Path) -> dict:
         urls: dict[str, str] = {}
         cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
         cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
-        page.goto(f"{url}/login", wait_until="load")
+        page.goto(f"{url}/inloggen", wait_until="load")
         page.wait_for_timeout(300)
         page_bytes = sum(sizes.values())
         page_requests = len(sizes)
@@ -85,7 +85,7 @@ def main() -> None:
             result = measure(url, tmp)
         finally:
             server.shutdown()
-    print("Cold load of /login (empty browser cache, compressed bytes on the wire):")
+    print("Cold load of /inloggen (empty browser cache, compressed bytes on the wire):")
     for resource, size in sorted(result["by_url"].items(), key=lambda kv: -kv[1]):
         print(f"  {size:>8,d}  {resource.replace(url, '')}")
     print(f"  {result['page_bytes']:>8,d}  total for the page, {result['page_requests']} requests")

@@ -130,7 +130,7 @@ def session(app):
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
-def csrf_token(client, path: str = "/login") -> str:
+def csrf_token(client, path: str = "/inloggen") -> str:
     """The token a page gives this client, as a browser would read it from the meta tag."""
     html = client.get(path).get_data(as_text=True)
     match = CSRF_META.search(html)

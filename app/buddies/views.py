@@ -124,7 +124,7 @@ def propose_meeting(group_id):
     notifications.propose_meeting(db.session, current_user, group_id, [b.id for b in mine.buddies], utcnow())
     db.session.commit()
     flash(_("Verstuurd: je buddy hoort dat je wilt afspreken."), "success")
-    return redirect(request.form.get("terug") == "vandaag" and url_for("web.today") or url_for(".index"))
+    return redirect(request.form.get("back") == "today" and url_for("web.today") or url_for(".index"))
 
 
 # Schemes (leads and admins) --------------------------------------------------------------------

@@ -110,7 +110,7 @@ def outbox_follow():
 @bp.get("/")
 @access.signed_in
 def index():
-    colleague_id = request.args.get("collega", type=int)
+    colleague_id = request.args.get("colleague", type=int)
     counterparts = services.counterparts(db.session, current_user)
     if colleague_id not in {p.id for p in counterparts}:
         colleague_id = None
@@ -177,7 +177,7 @@ def give():
     form = GiveForm()
     colleague_choices(form)
     if request.method == "GET":
-        form.colleague.data = request.args.get("aan", 0, type=int)
+        form.colleague.data = request.args.get("to", 0, type=int)
     elif (done := already_sent(form)) is not None:
         return done
     findings = []

@@ -94,7 +94,7 @@ def send_test():
     return redirect(url_for(".settings"))
 
 
-@bp.post("/push/subscriptions")
+@bp.post("/push/abonnementen")
 @access.signed_in
 @limiter.limit(lambda: current_app.config["RATELIMIT_PUSH_SUBSCRIBE"])
 def subscribe():
@@ -110,7 +110,7 @@ def subscribe():
     return jsonify({"id": subscription.id}), 201
 
 
-@bp.delete("/push/subscriptions")
+@bp.delete("/push/abonnementen")
 @access.signed_in
 def unsubscribe():
     data = request.get_json(silent=True)

@@ -53,7 +53,7 @@ class LiveServer:
         with self.app.app_context():
             issued = services.issue_setup_link(db.session, 24)
             db.session.commit()
-        return f"{self.url}/setup/{issued.token}" if issued else None
+        return f"{self.url}/inrichten/{issued.token}" if issued else None
 
     def add_member(self, team_id: int, name: str) -> None:
         """A colleague who joined through an invite (without the browser round trip)."""
@@ -79,7 +79,7 @@ class LiveServer:
                                            email=None, created_by=None, days=7)
             services.consume_link(db.session, issued.link.id)
             db.session.commit()
-        return f"{self.url}/invite/{issued.token}"
+        return f"{self.url}/uitnodiging/{issued.token}"
 
     def invite_url(self, team_id: int) -> str:
         """A fresh invite link for a team member, as the lead's "Maak uitnodiging" makes one."""
@@ -91,7 +91,7 @@ class LiveServer:
             issued = services.issue_invite(db.session, team=team, role=Role.MEMBER, make_admin=False,
                                            email=None, created_by=None, days=7)
             db.session.commit()
-        return f"{self.url}/invite/{issued.token}"
+        return f"{self.url}/uitnodiging/{issued.token}"
 
     def plan_round(self, team_id: int, *, title: str, facilitator: str, presenter: str | None,
                    participants: list[str], starts_in: timedelta = timedelta(days=1),
@@ -240,7 +240,7 @@ def wait_for_service_worker(page: Page) -> None:
 
 
 SUBSCRIBE = """async (subscription) => {
-  const response = await fetch("/push/subscriptions", {
+  const response = await fetch("/push/abonnementen", {
     method: "POST", credentials: "same-origin",
     headers: {"Content-Type": "application/json",
               "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content},
@@ -276,7 +276,7 @@ def user_present(page: Page, present: bool) -> None:
 
     Chromium's virtual authenticator also answers the login page's conditional (autofill) request
     when presence is simulated, which would sign in before the button is pressed. Tests that want
-    the button switch presence off before they reach /login, and on just before the click.
+    the button switch presence off before they reach /inloggen, and on just before the click.
     """
     page.cdp.send("WebAuthn.setAutomaticPresenceSimulation",
                   {"authenticatorId": page.authenticator_id, "enabled": present})
@@ -291,19 +291,19 @@ def join_by_invite(page: Page, url: str, invite_url: str, name: str) -> None:
 
 
 def sign_in_with_passkey(page: Page, url: str) -> None:
-    """Sign in on /login with the "Inloggen met passkey" button."""
+    """Sign in on /inloggen with the "Inloggen met passkey" button."""
     user_present(page, False)
-    page.goto(f"{url}/login")
+    page.goto(f"{url}/inloggen")
     # Let the conditional request start, so the button's ceremony is the last one asked for.
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen")
     user_present(page, True)
     asked = []
-    page.on("request", lambda r: asked.append(r.url.rsplit("/", 1)[-1]) if "/login/" in r.url else None)
-    with page.expect_response(lambda r: r.url.endswith("/login/verify")) as verify:
+    page.on("request", lambda r: asked.append(r.url.rsplit("/", 1)[-1]) if "/inloggen/" in r.url else None)
+    with page.expect_response(lambda r: r.url.endswith("/inloggen/controle")) as verify:
         page.get_by_role("button", name="Inloggen met passkey").click()
     assert verify.value.ok, verify.value.text()
-    assert asked[:2] == ["options", "verify"], asked  # the button's own ceremony signed her in
+    assert asked[:2] == ["opties", "controle"], asked  # the button's own ceremony signed her in
     page.wait_for_url(f"{url}/")
 
 

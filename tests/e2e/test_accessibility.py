@@ -29,7 +29,7 @@ SCHEMES = ("light", "dark")
 
 # name: what the page is (the walk below visits them in this order).
 PAGES = {
-    "login": "/login, signed out",
+    "login": "/inloggen, signed out",
     "setup": "the setup form",
     "setup-errors": "the setup form after an empty submit",
     "setup-passkey": "the passkey step of the setup",
@@ -202,11 +202,11 @@ def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
     anonymous = walk.watch(phone_320(browser))
     marieke = walk.watch(phone_320(browser, storage_state=lead.storage_state))
     try:
-        walk.get(anonymous, "login", f"{url}/login", "Inloggen")
+        walk.get(anonymous, "login", f"{url}/inloggen", "Inloggen")
         walk.get(anonymous, "offline", f"{url}/offline", "Je bent offline")
         walk.get(anonymous, "privacy", f"{url}/privacy", "Privacy")
         walk.get(anonymous, "not-found-anonymous", f"{url}/bestaat-niet", "Niet gevonden", 404)
-        walk.get(anonymous, "link-unknown", f"{url}/invite/onbekend", "Deze link kennen we niet", 404)
+        walk.get(anonymous, "link-unknown", f"{url}/uitnodiging/onbekend", "Deze link kennen we niet", 404)
         walk.get(anonymous, "link-used", live_server.used_invite_url(lead.team_id),
                  "Deze link is al gebruikt", 410)
 
@@ -261,11 +261,11 @@ def walk(browser, live_server, lead, tmp_path_factory) -> Walk:
         expect(daan.get_by_label("Stil vanaf")).to_have_value("")  # 25:99 is no time to show again
         expect(daan.get_by_role("region", name="Apparaten met meldingen").locator(".card")).to_have_count(1)
 
-        walk.get(marieke, "new-team", f"{url}/teams/new", "Nieuw team")
+        walk.get(marieke, "new-team", f"{url}/teams/nieuw", "Nieuw team")
         walk.submit(marieke, "new-team-errors", marieke.get_by_role("button", name="Maak team"),
                     "Nieuw team", 422)
-        walk.get(marieke, "profile", f"{url}/profile", "Profiel")
-        walk.get(marieke, "delete", f"{url}/profile/delete", "Account verwijderen")
+        walk.get(marieke, "profile", f"{url}/profiel", "Profiel")
+        walk.get(marieke, "delete", f"{url}/profiel/verwijder", "Account verwijderen")
         marieke.goto(f"{url}/teams/{lead.team_id}")
         walk.submit(marieke, "recovery-link", marieke.get_by_role("button", name="Herstellink voor Joost"),
                     "Herstellink voor Joost Bakker")
@@ -328,7 +328,7 @@ def walk_intervisie(walk: Walk, live_server, lead, marieke: Page, daan: Page) ->
     expect(marieke.get_by_label("Je agendalink")).to_have_value(re.compile(r"/intervisie/agenda/.+\.ics$"))
     walk.get(marieke, "overview", f"{base}/teams/{lead.team_id}/overzicht", TEAM)
     expect(marieke.get_by_role("table")).to_be_visible()
-    walk.get(daan, "my-data", f"{live_server.url}/profile/gegevens", "Mijn gegevens")
+    walk.get(daan, "my-data", f"{live_server.url}/profiel/gegevens", "Mijn gegevens")
 
 
 def walk_buddies(walk: Walk, live_server, lead, marieke: Page, daan: Page) -> None:

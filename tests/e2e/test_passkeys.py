@@ -31,15 +31,15 @@ def test_sign_out_and_sign_in_again_with_the_passkey(lead, live_server, new_phon
     sign_in_with_passkey(page, url)
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Profiel").click()
-    page.wait_for_url(f"{url}/profile")
+    page.wait_for_url(f"{url}/profiel")
     user_present(page, False)  # else the login page's passkey autofill signs her straight back in
     page.get_by_role("button", name="Uitloggen").click()
-    page.wait_for_url(f"{url}/login")
+    page.wait_for_url(f"{url}/inloggen")
     expect(page.get_by_text("Je bent uitgelogd.")).to_be_visible()
 
     # Signed out for real: Vandaag sends you to the login page.
     page.goto(f"{url}/")
-    assert page.url.startswith(f"{url}/login")
+    assert page.url.startswith(f"{url}/inloggen")
     expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen")
 
     sign_in_with_passkey(page, url)
@@ -53,7 +53,7 @@ def test_invite_a_colleague_who_joins_on_her_own_phone(lead, live_server, lead_p
     expect(lead_phone.get_by_role("heading", level=1)).to_have_text(TEAM)
     panel = lead_phone.locator("#invite-panel")
     panel.get_by_label("Teamlid").check()
-    with lead_phone.expect_response(lambda r: r.url.endswith("/invites")) as answer:
+    with lead_phone.expect_response(lambda r: r.url.endswith("/uitnodigingen")) as answer:
         panel.get_by_role("button", name="Maak uitnodiging").click()
     # htmx posts it (with the CSRF token) and gets just the panel back, which it swaps in place.
     assert answer.value.status == 200
@@ -70,7 +70,7 @@ def test_invite_a_colleague_who_joins_on_her_own_phone(lead, live_server, lead_p
         expect(share).to_be_visible()
     else:
         expect(share).to_be_hidden()  # no Web Share here: no button that does nothing
-    assert invite_url.startswith(f"{url}/invite/")
+    assert invite_url.startswith(f"{url}/uitnodiging/")
     assert lead_phone.url == f"{url}/teams/{lead.team_id}"
 
     colleague = new_phone()

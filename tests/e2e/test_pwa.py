@@ -22,7 +22,7 @@ def app_phone(playwright_instance, live_server, tmp_path):
 
 def test_installable_with_a_complete_manifest(app_phone, live_server):
     page = app_phone
-    page.goto(f"{live_server.url}/login")
+    page.goto(f"{live_server.url}/inloggen")
     wait_for_service_worker(page)
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL") == f"{live_server.url}/sw.js"
 
@@ -36,7 +36,7 @@ def test_installable_with_a_complete_manifest(app_phone, live_server):
     manifest = response.json()
     assert manifest["name"] == "Leerkring"
     assert manifest["short_name"] == "Leerkring"
-    assert manifest["start_url"] == "/?bron=app"
+    assert manifest["start_url"] == "/?source=app"
     assert manifest["scope"] == "/"
     assert manifest["display"] == "standalone"
     assert manifest["theme_color"] == "#0b6e69"
@@ -56,12 +56,12 @@ def test_installable_with_a_complete_manifest(app_phone, live_server):
 
 def test_offline_shows_the_dutch_offline_page(app_phone, live_server):
     page = app_phone
-    page.goto(f"{live_server.url}/login")
+    page.goto(f"{live_server.url}/inloggen")
     wait_for_service_worker(page)
 
     page.context.set_offline(True)
     try:
-        page.goto(f"{live_server.url}/profile")
+        page.goto(f"{live_server.url}/profiel")
         expect(page.get_by_role("heading", level=1)).to_have_text("Je bent offline")
         expect(page.get_by_role("link", name="Probeer opnieuw")).to_be_visible()
         # The cached stylesheet comes along: the page is styled, not bare HTML.

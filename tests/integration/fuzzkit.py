@@ -16,6 +16,7 @@ from datetime import date
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from app import legacy_urls
 from app.accounts import services as accounts
 from app import actions
 from app.accounts.models import Membership, Organisation, Person, Team
@@ -37,6 +38,8 @@ NO_INPUT = {"static", "web.today", "web.offline", "web.manifest", "web.service_w
             "accounts.team", "accounts.export", "accounts.security", "accounts.my_data", "accounts.privacy_page",
             "ops.healthz", "ops.readyz", "feedback.exchange", "feedback.team_counts", "feedback.offline_shell",
             "buddies.index", "buddies.scheme", "buddies.preview"}
+# The old English addresses only redirect, query string and all, to a page fuzzed under its own name.
+NO_INPUT |= {"legacy." + endpoint.split(".", 1)[1] for endpoint in legacy_urls.MOVED.values()}
 
 
 @dataclass
@@ -89,10 +92,10 @@ def build_world(app) -> World:
     world.live = planned_round(app, lead, team.id, people, method="roddel", time="17:00")
     startable(app, world.live)
     assert post(lead, f"/intervisie/rondes/{world.live}/live/start").status_code == 200
-    assert post(lead, f"/intervisie/rondes/{world.live}/live/volgende", {"fase": 0}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{world.live}/live/volgende", {"phase": 0}).status_code == 200
     daan = signed_in(app, people["daan"])
     assert post(daan, f"/intervisie/rondes/{world.live}/live/bijdragen",
-                {"fase": 1, "tekst": "Wat heb je al geprobeerd?"}).status_code == 200
+                {"phase": 1, "text": "Wat heb je al geprobeerd?"}).status_code == 200
     with app.app_context():
         world.item = db.session.scalar(select(Contribution.id))
         action = PersonalAction(source="intervisie", source_id=world.planned, owner_id=people["lead"].id, text="Bel de voogd")
@@ -176,48 +179,48 @@ SCHEME_FIELDS = ("name", "teams", "org_wide", "every_weeks", "weekday", "first_o
                  "auto_publish")
 
 SPECS = [
-    Spec("accounts.setup", "POST", "/setup/{setup}", ("organisation_name", "team_name", "person_name"), actor=None),
-    Spec("accounts.setup_verify", "POST", "/setup/{setup}/passkey", ("credential",), actor=None, json=True),
-    Spec("accounts.invite", "POST", "/invite/{invite}", ("person_name",), actor=None),
-    Spec("accounts.invite_verify", "POST", "/invite/{invite}/passkey", ("credential",), actor=None, json=True),
-    Spec("accounts.recover", "POST", "/recover/{recovery}", (), actor=None),
-    Spec("accounts.recover_verify", "POST", "/recover/{recovery}/passkey", ("credential",), actor=None, json=True),
-    Spec("accounts.login", "GET", "/login", ("next",), actor=None, query=True),
-    Spec("accounts.login_options", "POST", "/login/options", ("mediation",), actor=None, json=True),
-    Spec("accounts.login_verify", "POST", "/login/verify", ("credential", "mediation", "next"), actor=None,
+    Spec("accounts.setup", "POST", "/inrichten/{setup}", ("organisation_name", "team_name", "person_name"), actor=None),
+    Spec("accounts.setup_verify", "POST", "/inrichten/{setup}/passkey", ("credential",), actor=None, json=True),
+    Spec("accounts.invite", "POST", "/uitnodiging/{invite}", ("person_name",), actor=None),
+    Spec("accounts.invite_verify", "POST", "/uitnodiging/{invite}/passkey", ("credential",), actor=None, json=True),
+    Spec("accounts.recover", "POST", "/herstel/{recovery}", (), actor=None),
+    Spec("accounts.recover_verify", "POST", "/herstel/{recovery}/passkey", ("credential",), actor=None, json=True),
+    Spec("accounts.login", "GET", "/inloggen", ("next",), actor=None, query=True),
+    Spec("accounts.login_options", "POST", "/inloggen/opties", ("mediation",), actor=None, json=True),
+    Spec("accounts.login_verify", "POST", "/inloggen/controle", ("credential", "mediation", "next"), actor=None,
          json=True),
-    Spec("accounts.logout", "POST", "/logout", (), fresh_actor=True),
-    Spec("accounts.create_invite", "POST", "/teams/{team_id}/invites", ("email", "role")),
-    Spec("accounts.issue_recovery", "POST", "/teams/{team_id}/members/{daan}/recovery", ()),
-    Spec("accounts.new_team", "POST", "/teams/new", ("team_name",)),
-    Spec("accounts.profile", "POST", "/profile", ("person_name", "locale")),
-    Spec("accounts.add_passkey", "POST", "/profile/passkeys/new", ()),
-    Spec("accounts.add_passkey_verify", "POST", "/profile/passkeys/verify", ("credential",), json=True),
-    Spec("accounts.remove_passkey", "POST", "/profile/passkeys/1/remove", ()),
-    Spec("accounts.delete_account", "POST", "/profile/delete", (), fresh_actor=True),
-    Spec("accounts.end_device_session", "POST", "/profile/sessions/1/end", (), fresh_actor=True),
-    Spec("accounts.end_all_sessions", "POST", "/profile/sessions/end-all", (), fresh_actor=True),
-    Spec("accounts.audit_log", "GET", "/admin/audit-log", ("before",), query=True),
+    Spec("accounts.logout", "POST", "/uitloggen", (), fresh_actor=True),
+    Spec("accounts.create_invite", "POST", "/teams/{team_id}/uitnodigingen", ("email", "role")),
+    Spec("accounts.issue_recovery", "POST", "/teams/{team_id}/leden/{daan}/herstellink", ()),
+    Spec("accounts.new_team", "POST", "/teams/nieuw", ("team_name",)),
+    Spec("accounts.profile", "POST", "/profiel", ("person_name", "locale")),
+    Spec("accounts.add_passkey", "POST", "/profiel/passkeys/nieuw", ()),
+    Spec("accounts.add_passkey_verify", "POST", "/profiel/passkeys/controle", ("credential",), json=True),
+    Spec("accounts.remove_passkey", "POST", "/profiel/passkeys/1/verwijder", ()),
+    Spec("accounts.delete_account", "POST", "/profiel/verwijder", (), fresh_actor=True),
+    Spec("accounts.end_device_session", "POST", "/profiel/sessies/1/uitloggen", (), fresh_actor=True),
+    Spec("accounts.end_all_sessions", "POST", "/profiel/sessies/overal-uitloggen", (), fresh_actor=True),
+    Spec("accounts.audit_log", "GET", "/beheer/logboek", ("before",), query=True),
     Spec("intervisie.plan", "POST", "/intervisie/teams/{team_id}/plan", PLAN_FIELDS + ("submission",)),
-    Spec("intervisie.plan", "GET", "/intervisie/teams/{team_id}/plan", ("sjabloon",), query=True),
+    Spec("intervisie.plan", "GET", "/intervisie/teams/{team_id}/plan", ("template",), query=True),
     Spec("intervisie.edit", "POST", "/intervisie/rondes/{planned}/wijzig", PLAN_FIELDS),
     Spec("intervisie.cancel", "POST", "/intervisie/rondes/{doomed}/afgelasten", ()),
-    Spec("intervisie.answer", "POST", "/intervisie/rondes/{planned}/rsvp", ("antwoord",), actor="daan", htmx=True),
+    Spec("intervisie.answer", "POST", "/intervisie/rondes/{planned}/rsvp", ("answer",), actor="daan", htmx=True),
     Spec("intervisie.case", "POST", "/intervisie/rondes/{planned}/casus", ("help_question", "case_text", "accept_risk"),
          actor="sanne"),
     Spec("intervisie.live_state", "GET", "/intervisie/rondes/{live}/live/stand", ("v",), actor="daan", query=True),
-    Spec("intervisie.live_start", "POST", "/intervisie/rondes/{planned}/live/start", ("inbrenger",), htmx=True),
-    Spec("intervisie.live_post", "POST", "/intervisie/rondes/{live}/live/bijdragen", ("fase", "tekst"), actor="daan",
+    Spec("intervisie.live_start", "POST", "/intervisie/rondes/{planned}/live/start", ("presenter",), htmx=True),
+    Spec("intervisie.live_post", "POST", "/intervisie/rondes/{live}/live/bijdragen", ("phase", "text"), actor="daan",
          htmx=True),
-    Spec("intervisie.live_rate", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/waardeer", ("waardering",),
+    Spec("intervisie.live_rate", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/waardeer", ("rating",),
          actor="sanne", htmx=True),
-    Spec("intervisie.live_helpful", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/helpt", ("helpt",),
+    Spec("intervisie.live_helpful", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/helpt", ("helpful",),
          actor="sanne", htmx=True),
     Spec("intervisie.live_hide", "POST", "/intervisie/rondes/{live}/live/bijdragen/{item}/verberg", (), htmx=True),
-    Spec("intervisie.live_next", "POST", "/intervisie/rondes/{live}/live/volgende", ("fase",), htmx=True),
-    Spec("intervisie.live_back", "POST", "/intervisie/rondes/{live}/live/terug", ("fase",), htmx=True),
-    Spec("intervisie.live_extend", "POST", "/intervisie/rondes/{live}/live/verleng", ("fase", "minuten"), htmx=True),
-    Spec("intervisie.live_reveal", "POST", "/intervisie/rondes/{live}/live/toon", ("fase",), htmx=True),
+    Spec("intervisie.live_next", "POST", "/intervisie/rondes/{live}/live/volgende", ("phase",), htmx=True),
+    Spec("intervisie.live_back", "POST", "/intervisie/rondes/{live}/live/terug", ("phase",), htmx=True),
+    Spec("intervisie.live_extend", "POST", "/intervisie/rondes/{live}/live/verleng", ("phase", "minutes"), htmx=True),
+    Spec("intervisie.live_reveal", "POST", "/intervisie/rondes/{live}/live/toon", ("phase",), htmx=True),
     Spec("intervisie.reflect", "POST", "/intervisie/rondes/{planned}/reflectie",
          ("takeaway", "action_1", "action_2", "learning_point", "score", "comment"), actor="sanne"),
     Spec("intervisie.action_done", "POST", "/intervisie/acties/{action}/klaar", ()),
@@ -229,8 +232,8 @@ SPECS = [
     Spec("notify.settings", "POST", "/meldingen/instellingen",
          ("quiet_enabled", "quiet_evening", "quiet_morning", "quiet_weekends", "kind")),
     Spec("notify.send_test", "POST", "/meldingen/test", ()),
-    Spec("notify.subscribe", "POST", "/push/subscriptions", ("endpoint", "keys", "expirationTime"), json=True),
-    Spec("notify.unsubscribe", "DELETE", "/push/subscriptions", ("endpoint",), json=True),
+    Spec("notify.subscribe", "POST", "/push/abonnementen", ("endpoint", "keys", "expirationTime"), json=True),
+    Spec("notify.unsubscribe", "DELETE", "/push/abonnementen", ("endpoint",), json=True),
     Spec("notify.remove_device", "POST", "/meldingen/apparaten/{subscription}/verwijder", ()),
     Spec("actions.done", "POST", "/acties/{personal_action}/gedaan", ()),
     # Feedback: every form carries the phone's client id (a valid one is among the NASTY values).
@@ -238,7 +241,7 @@ SPECS = [
     Spec("feedback.ask", "GET", "/feedback/vragen", ("x",), query=True),
     Spec("feedback.ask", "POST", "/feedback/vragen", FEEDBACK_FIELDS + REFLECTION_FIELDS + ("colleague",)),
     Spec("feedback.solo", "POST", "/feedback/alleen", FEEDBACK_FIELDS + REFLECTION_FIELDS),
-    Spec("feedback.give", "GET", "/feedback/geven", ("aan",), query=True),
+    Spec("feedback.give", "GET", "/feedback/geven", ("to",), query=True),
     Spec("feedback.give", "POST", "/feedback/geven", FEEDBACK_FIELDS + ANSWER_FIELDS + ("colleague", "title")),
     Spec("feedback.answer", "POST", "/feedback/{open_request}/antwoord", FEEDBACK_FIELDS + ANSWER_FIELDS),
     Spec("feedback.close", "POST", "/feedback/{answered}/afronden", FEEDBACK_FIELDS + ("takeaway", "action")),
@@ -251,7 +254,7 @@ SPECS = [
     Spec("buddies.end_pause", "POST", "/buddies/pauze/stop", (), actor="daan"),
     Spec("buddies.exclude", "POST", "/buddies/uitsluiten", ("excl-colleague",), actor="daan"),
     Spec("buddies.unexclude", "POST", "/buddies/uitsluiten/{sanne}/opheffen", (), actor="daan"),
-    Spec("buddies.propose_meeting", "POST", "/buddies/groep/{sanne_group}/afspraak", ("terug",), actor="sanne"),
+    Spec("buddies.propose_meeting", "POST", "/buddies/groep/{sanne_group}/afspraak", ("back",), actor="sanne"),
     Spec("buddies.new_scheme", "POST", "/buddies/schemas/nieuw", SCHEME_FIELDS),
     Spec("buddies.edit_scheme", "POST", "/buddies/schemas/{scheme}/instellingen", SCHEME_FIELDS),
     Spec("buddies.lead_experience", "POST", "/buddies/schemas/{scheme}/ervaring/{daan}", ("exp{daan}-years",)),
@@ -347,7 +350,7 @@ def bodies(spec: Spec):
 
 @functools.cache
 def query_values(spec: Spec):
-    return st.dictionaries(st.sampled_from(["next", "before", "sjabloon", "v", "x", *spec.fields]),
+    return st.dictionaries(st.sampled_from(["next", "before", "template", "v", "x", *spec.fields]),
                            st.one_of(texts, st.lists(texts, min_size=2, max_size=3)), max_size=3)
 
 

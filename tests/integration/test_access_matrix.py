@@ -2,7 +2,7 @@
 every role, gets exactly the outcome the access policy (app/access.py) gives it.
 
 - 404: the person may not know the thing exists; 403: they know it and lack the role;
-  "login": an anonymous visitor is sent to /login; "ok": 2xx or 3xx (the request went through).
+  "login": an anonymous visitor is sent to /inloggen; "ok": 2xx or 3xx (the request went through).
 - The table `MATRIX` is keyed by endpoint. An endpoint in the URL map without an entry fails
   `test_every_endpoint_has_a_matrix_entry`, and one without an access rule fails
   `test_every_endpoint_records_its_access_rule`. A new feature adds one entry per endpoint
@@ -377,45 +377,55 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "web.robots": Entry(const("/robots.txt"), EVERYONE),
     "ops.healthz": Entry(const("/healthz"), EVERYONE),
     "ops.readyz": Entry(const("/readyz"), EVERYONE),
+    # Old English addresses (app/legacy_urls.py): a 301 for everyone; the new page has its own rule
+    "legacy.login": Entry(const("/login?next=/profiel"), expect("login")),  # 301 to the sign-in page itself
+    "legacy.setup": Entry(lambda w: f"/setup/{w.tokens['setup']}", EVERYONE),
+    "legacy.invite": Entry(lambda w: f"/invite/{w.tokens['invite']}", EVERYONE),
+    "legacy.recover": Entry(lambda w: f"/recover/{w.tokens['recovery']}", EVERYONE),
+    "legacy.profile": Entry(const("/profile"), EVERYONE),
+    "legacy.my_data": Entry(const("/profile/gegevens"), EVERYONE),
+    "legacy.security": Entry(const("/profile/security"), EVERYONE),
+    "legacy.new_team": Entry(const("/teams/new"), EVERYONE),
+    "legacy.audit_log": Entry(const("/admin/audit-log"), EVERYONE),
     # Accounts: links (a setup link stops working once an organisation exists: 410 for all)
-    "accounts.setup": Entry(lambda w: f"/setup/{w.tokens['setup']}", expect("410", anonymous="410"),
+    "accounts.setup": Entry(lambda w: f"/inrichten/{w.tokens['setup']}", expect("410", anonymous="410"),
                             data=lambda w: {"organisation_name": "X", "team_name": "Y", "person_name": "Z"}),
-    "accounts.setup_verify": Entry(lambda w: f"/setup/{w.tokens['setup']}/passkey", NO_CEREMONY, json=lambda w: {}),
-    "accounts.invite": Entry(lambda w: f"/invite/{w.tokens['invite']}", EVERYONE,
+    "accounts.setup_verify": Entry(lambda w: f"/inrichten/{w.tokens['setup']}/passkey", NO_CEREMONY, json=lambda w: {}),
+    "accounts.invite": Entry(lambda w: f"/uitnodiging/{w.tokens['invite']}", EVERYONE,
                              data=lambda w: {"person_name": "Nieuwe Collega"}),
-    "accounts.invite_verify": Entry(lambda w: f"/invite/{w.tokens['invite']}/passkey", NO_CEREMONY, json=lambda w: {}),
-    "accounts.recover": Entry(lambda w: f"/recover/{w.tokens['recovery']}", EVERYONE),
-    "accounts.recover_verify": Entry(lambda w: f"/recover/{w.tokens['recovery']}/passkey", NO_CEREMONY,
+    "accounts.invite_verify": Entry(lambda w: f"/uitnodiging/{w.tokens['invite']}/passkey", NO_CEREMONY, json=lambda w: {}),
+    "accounts.recover": Entry(lambda w: f"/herstel/{w.tokens['recovery']}", EVERYONE),
+    "accounts.recover_verify": Entry(lambda w: f"/herstel/{w.tokens['recovery']}/passkey", NO_CEREMONY,
                                      json=lambda w: {}),
     # Accounts: signing in
-    "accounts.login": Entry(const("/login"), EVERYONE),
-    "accounts.login_options": Entry(const("/login/options"), EVERYONE, json=lambda w: {}),
-    "accounts.login_verify": Entry(const("/login/verify"), NO_CEREMONY, json=lambda w: {}),
-    "accounts.logout": Entry(const("/logout"), EVERYONE),
+    "accounts.login": Entry(const("/inloggen"), EVERYONE),
+    "accounts.login_options": Entry(const("/inloggen/opties"), EVERYONE, json=lambda w: {}),
+    "accounts.login_verify": Entry(const("/inloggen/controle"), NO_CEREMONY, json=lambda w: {}),
+    "accounts.logout": Entry(const("/uitloggen"), EVERYONE),
     # Accounts: teams
     "accounts.team": Entry(team(), TEAM_MEMBER),
-    "accounts.create_invite": Entry(team("/invites"), TEAM_LEAD, data=lambda w: {"role": "member"}),
+    "accounts.create_invite": Entry(team("/uitnodigingen"), TEAM_LEAD, data=lambda w: {"role": "member"}),
     # Anyone who sees the team may ask; only its leads and admins may issue (accounts' rule).
-    "accounts.issue_recovery": Entry(lambda w: f"/teams/{w.ids['team']}/members/{w.ids['colleague']}/recovery",
+    "accounts.issue_recovery": Entry(lambda w: f"/teams/{w.ids['team']}/leden/{w.ids['colleague']}/herstellink",
                                      TEAM_LEAD),
-    "accounts.new_team": Entry(const("/teams/new"), ADMIN, data=lambda w: {"team_name": "Nieuw team"}),
-    "accounts.audit_log": Entry(const("/admin/audit-log"), ADMIN),
+    "accounts.new_team": Entry(const("/teams/nieuw"), ADMIN, data=lambda w: {"team_name": "Nieuw team"}),
+    "accounts.audit_log": Entry(const("/beheer/logboek"), ADMIN),
     # Accounts: one's own account
-    "accounts.profile": Entry(const("/profile"), SIGNED_IN, data=lambda w: {"person_name": "Andere Naam",
+    "accounts.profile": Entry(const("/profiel"), SIGNED_IN, data=lambda w: {"person_name": "Andere Naam",
                                                                             "locale": "nl"}),
-    "accounts.add_passkey": Entry(const("/profile/passkeys/new"), SIGNED_IN),
-    "accounts.add_passkey_verify": Entry(const("/profile/passkeys/verify"), expect("400"), json=lambda w: {}),
-    "accounts.remove_passkey": Entry(lambda w: f"/profile/passkeys/{w.ids['passkey']}/remove", own("participant")),
-    "accounts.export": Entry(const("/profile/export"), SIGNED_IN),
+    "accounts.add_passkey": Entry(const("/profiel/passkeys/nieuw"), SIGNED_IN),
+    "accounts.add_passkey_verify": Entry(const("/profiel/passkeys/controle"), expect("400"), json=lambda w: {}),
+    "accounts.remove_passkey": Entry(lambda w: f"/profiel/passkeys/{w.ids['passkey']}/verwijder", own("participant")),
+    "accounts.export": Entry(const("/profiel/download"), SIGNED_IN),
     # The organisations' last admins are asked to name another admin first (409), see privacy.py.
-    "accounts.delete_account": Entry(const("/profile/delete"), SIGNED_IN,
+    "accounts.delete_account": Entry(const("/profiel/verwijder"), SIGNED_IN,
                                      outcome_by_method={"POST": expect("ok", admin="409", other_org_admin="409")}),
-    "accounts.my_data": Entry(const("/profile/gegevens"), SIGNED_IN),
+    "accounts.my_data": Entry(const("/profiel/gegevens"), SIGNED_IN),
     "accounts.privacy_page": Entry(const("/privacy"), EVERYONE),
-    "accounts.end_device_session": Entry(lambda w: f"/profile/sessions/{w.ids['other_device']}/end",
+    "accounts.end_device_session": Entry(lambda w: f"/profiel/sessies/{w.ids['other_device']}/uitloggen",
                                          own("participant")),
-    "accounts.end_all_sessions": Entry(const("/profile/sessions/end-all"), SIGNED_IN),
-    "accounts.security": Entry(const("/profile/security"), SIGNED_IN),
+    "accounts.end_all_sessions": Entry(const("/profiel/sessies/overal-uitloggen"), SIGNED_IN),
+    "accounts.security": Entry(const("/profiel/beveiliging"), SIGNED_IN),
     # Notifications: one's own
     "notify.inbox": Entry(const("/meldingen"), SIGNED_IN),
     "notify.open_item": Entry(lambda w: f"/meldingen/{w.ids['notification']}/open", own("participant")),
@@ -423,9 +433,9 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "notify.settings": Entry(const("/meldingen/instellingen"), SIGNED_IN,
                              data=lambda w: {"quiet_enabled": "y", "quiet_evening": "18:00", "quiet_morning": "08:00"}),
     "notify.send_test": Entry(const("/meldingen/test"), SIGNED_IN),
-    "notify.subscribe": Entry(const("/push/subscriptions"), SIGNED_IN, json=lambda w: {
+    "notify.subscribe": Entry(const("/push/abonnementen"), SIGNED_IN, json=lambda w: {
         "endpoint": "https://fcm.googleapis.com/fcm/send/matrix-new", "keys": {"p256dh": "k", "auth": "a"}}),
-    "notify.unsubscribe": Entry(const("/push/subscriptions"), own("participant"),
+    "notify.unsubscribe": Entry(const("/push/abonnementen"), own("participant"),
                                 json=lambda w: {"endpoint": PUSH_ENDPOINT}),
     "notify.remove_device": Entry(lambda w: f"/meldingen/apparaten/{w.ids['subscription']}/verwijder",
                                   own("participant")),
@@ -440,7 +450,7 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     # Intervisie: the round
     "intervisie.round_page": Entry(rnd(), ROUND_VIEWER),
     "intervisie.round_ics": Entry(rnd(".ics"), ROUND_VIEWER),
-    "intervisie.answer": Entry(rnd("/rsvp"), ROUND_PARTICIPANT, data=lambda w: {"antwoord": "yes"}),
+    "intervisie.answer": Entry(rnd("/rsvp"), ROUND_PARTICIPANT, data=lambda w: {"answer": "yes"}),
     "intervisie.case": Entry(rnd("/casus"), only("presenter"),
                              data=lambda w: {"help_question": "Hoe ga ik verder?", "case_text": "Een gesprek.",
                                              "accept_risk": "y"}),
@@ -451,17 +461,17 @@ MATRIX: dict[str, Entry | tuple[Entry, ...]] = {
     "intervisie.live_state": Entry(live("/live/stand"), ROUND_PARTICIPANT),
     "intervisie.live_stream": Entry(live("/live/stream"), ROUND_PARTICIPANT),
     "intervisie.live_start": Entry(rnd("/live/start"), only("facilitator"), htmx=True),
-    "intervisie.live_next": Entry(live("/live/volgende"), only("facilitator"), data=lambda w: {"fase": "1"}, htmx=True),
-    "intervisie.live_back": Entry(live("/live/terug"), only("facilitator"), data=lambda w: {"fase": "1"}, htmx=True),
+    "intervisie.live_next": Entry(live("/live/volgende"), only("facilitator"), data=lambda w: {"phase": "1"}, htmx=True),
+    "intervisie.live_back": Entry(live("/live/terug"), only("facilitator"), data=lambda w: {"phase": "1"}, htmx=True),
     "intervisie.live_extend": Entry(live("/live/verleng"), only("facilitator"),
-                                    data=lambda w: {"fase": "1", "minuten": "5"}, htmx=True),
-    "intervisie.live_reveal": Entry(live("/live/toon"), only("facilitator"), data=lambda w: {"fase": "1"}, htmx=True),
+                                    data=lambda w: {"phase": "1", "minutes": "5"}, htmx=True),
+    "intervisie.live_reveal": Entry(live("/live/toon"), only("facilitator"), data=lambda w: {"phase": "1"}, htmx=True),
     # The presenter listens in this phase: the phase machine refuses them (403, live state redrawn).
     "intervisie.live_post": Entry(live("/live/bijdragen"), {**ROUND_PARTICIPANT, "presenter": "403"},
-                                  data=lambda w: {"fase": "1", "tekst": "Wat hielp al?"}, htmx=True),
+                                  data=lambda w: {"phase": "1", "text": "Wat hielp al?"}, htmx=True),
     "intervisie.live_rate": Entry(item("question", "waardeer"), only("presenter"),
-                                  data=lambda w: {"waardering": "warm"}, htmx=True),
-    "intervisie.live_helpful": Entry(item("advice", "helpt"), only("presenter"), data=lambda w: {"helpt": "1"},
+                                  data=lambda w: {"rating": "warm"}, htmx=True),
+    "intervisie.live_helpful": Entry(item("advice", "helpt"), only("presenter"), data=lambda w: {"helpful": "1"},
                                      htmx=True),
     "intervisie.live_hide": Entry(item("question", "verberg"), only("facilitator"), htmx=True),
     # Intervisie: calendar
@@ -533,7 +543,7 @@ STATIC_URL = ""  # set from the app's assets (hashed names)
 
 def outcome(response) -> str:
     location = response.headers.get("Location", "")
-    if response.status_code in (301, 302, 303) and location.startswith("/login?next="):
+    if response.status_code in (301, 302, 303) and location.startswith("/inloggen?next="):
         return "login"
     return "ok" if 200 <= response.status_code < 400 else str(response.status_code)
 

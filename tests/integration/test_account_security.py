@@ -32,7 +32,7 @@ def founder(app, client):
         token = services.issue_setup_link(db.session, 24).token
         db.session.commit()
     phone = SoftAuthenticator(origin=ORIGIN)
-    assert register_via_form(client, phone, f"/setup/{token}", SETUP_FORM).status_code == 200
+    assert register_via_form(client, phone, f"/inrichten/{token}", SETUP_FORM).status_code == 200
     return phone
 
 
@@ -42,11 +42,11 @@ def first_team_id(app) -> int:
 
 
 def sign_out(client):
-    return client.post("/logout", data={"csrf_token": csrf_token(client, "/profile")})
+    return client.post("/uitloggen", data={"csrf_token": csrf_token(client, "/profiel")})
 
 
 def opens_profile(client) -> bool:
-    return client.get("/profile").status_code == 200
+    return client.get("/profiel").status_code == 200
 
 
 def copy_cookies(source, target, names=("session", "remember_token")):
@@ -68,7 +68,7 @@ def events(app, kind=None) -> list[AuditEvent]:
 
 
 def recovery(client, team_id, person_id):
-    return client.post(f"/teams/{team_id}/members/{person_id}/recovery",
+    return client.post(f"/teams/{team_id}/leden/{person_id}/herstellink",
                        data={"csrf_token": csrf_token(client, f"/teams/{team_id}")})
 
 
@@ -131,7 +131,7 @@ def test_admin_may_recover_another_admin_but_it_is_logged_and_told(app, crew, ma
         assert note.deliveries == [] or all(d.next_attempt_at <= utcnow() for d in note.deliveries)
     # The admin sees it on their own security page.
     assert "Herstellink gemaakt" in login(crew["admin"], on=app.test_client()).get(
-        "/profile/security").get_data(as_text=True)
+        "/profiel/beveiliging").get_data(as_text=True)
 
 
 def test_security_notifications_cannot_be_switched_off(app):
@@ -152,10 +152,10 @@ def test_a_new_recovery_link_revokes_the_older_one(app, crew, login):
 
 def test_team_page_offers_recovery_only_where_allowed(app, crew, login):
     page = login(crew["lead"]).get(f"/teams/{crew['team'].id}").get_data(as_text=True)
-    targets = set(re.findall(r"/members/(\d+)/recovery", page))
+    targets = set(re.findall(r"/leden/(\d+)/herstellink", page))
     assert targets == {str(crew["member"].id)}
     admin_page = login(crew["admin"], on=app.test_client()).get(f"/teams/{crew['team'].id}").get_data(as_text=True)
-    assert set(re.findall(r"/members/(\d+)/recovery", admin_page)) == {
+    assert set(re.findall(r"/leden/(\d+)/herstellink", admin_page)) == {
         str(crew[k].id) for k in ("lead", "other_lead", "member")}
 
 
@@ -174,13 +174,13 @@ def browser_target(location: str) -> str:
 @pytest.mark.parametrize("target", EVIL_NEXT)
 def test_sign_in_never_redirects_off_site(app, client, founder, target):
     sign_out(client)
-    page = client.get("/login?next=" + quote(target, safe="")).get_data(as_text=True)
+    page = client.get("/inloggen?next=" + quote(target, safe="")).get_data(as_text=True)
     sent = re.search(r'data-next="([^"]*)"', page)
     assert sent is None  # the page does not even carry it to the sign-in script
-    token = csrf_token(client, "/login")
-    options = client.post("/login/options", headers={"X-CSRFToken": token}).get_json()
+    token = csrf_token(client, "/inloggen")
+    options = client.post("/inloggen/opties", headers={"X-CSRFToken": token}).get_json()
     # A page that did pass it on, or a hand-made request: the server checks again.
-    response = post_json(client, "/login/verify", {"credential": founder.get(options), "next": target}, token)
+    response = post_json(client, "/inloggen/controle", {"credential": founder.get(options), "next": target}, token)
     assert response.status_code == 200
     location = browser_target(response.get_json()["redirect"])
     assert location == "/"
@@ -190,11 +190,11 @@ def test_sign_in_never_redirects_off_site(app, client, founder, target):
 def test_sign_in_keeps_a_local_next(app, client, founder):
     team_id = first_team_id(app)
     sign_out(client)
-    page = client.get(f"/login?next=%2Fteams%2F{team_id}").get_data(as_text=True)
+    page = client.get(f"/inloggen?next=%2Fteams%2F{team_id}").get_data(as_text=True)
     assert f'data-next="/teams/{team_id}"' in page
-    token = csrf_token(client, "/login")
-    options = client.post("/login/options", headers={"X-CSRFToken": token}).get_json()
-    response = post_json(client, "/login/verify", {"credential": founder.get(options), "next": f"/teams/{team_id}"},
+    token = csrf_token(client, "/inloggen")
+    options = client.post("/inloggen/opties", headers={"X-CSRFToken": token}).get_json()
+    response = post_json(client, "/inloggen/controle", {"credential": founder.get(options), "next": f"/teams/{team_id}"},
                          token)
     assert response.get_json()["redirect"] == f"/teams/{team_id}"
 
@@ -218,10 +218,10 @@ def test_cookies_saved_before_logout_open_nothing_after(app, client, founder):
 
 def test_removing_a_passkey_ends_the_other_devices_sessions(app, client, founder):
     # A second passkey on a tablet, which signs in with it.
-    token = csrf_token(client, "/profile")
-    step = client.post("/profile/passkeys/new", data={"csrf_token": token})
+    token = csrf_token(client, "/profiel")
+    step = client.post("/profiel/passkeys/nieuw", data={"csrf_token": token})
     tablet_key = SoftAuthenticator(origin=ORIGIN)
-    post_json(client, "/profile/passkeys/verify", {"credential": tablet_key.create(options_on(step.get_data(
+    post_json(client, "/profiel/passkeys/controle", {"credential": tablet_key.create(options_on(step.get_data(
         as_text=True)))}, token)
     tablet = app.test_client()
     assert sign_in(tablet, tablet_key).status_code == 200
@@ -230,7 +230,7 @@ def test_removing_a_passkey_ends_the_other_devices_sessions(app, client, founder
     with app.app_context():
         tablet_passkey = db.session.scalars(select(Passkey).order_by(Passkey.id)).all()[-1].id
     # The tablet is lost: its passkey is removed from the phone.
-    client.post(f"/profile/passkeys/{tablet_passkey}/remove", data={"csrf_token": csrf_token(client, "/profile")})
+    client.post(f"/profiel/passkeys/{tablet_passkey}/verwijder", data={"csrf_token": csrf_token(client, "/profiel")})
     assert opens_profile(client)  # the device that asked stays signed in
     assert not opens_profile(tablet)
     assert not opens_profile(stolen_tablet_cookies)
@@ -260,8 +260,8 @@ def test_idle_sessions_are_refused_and_use_is_noted_only_now_and_then(app, make_
     assert opens_profile(client)
     assert utcnow() - last_seen() < timedelta(minutes=1)  # used: the idle clock starts again
     set_last_seen(timedelta(days=app.config["SESSION_IDLE_DAYS"], minutes=1))
-    response = client.get("/profile")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    response = client.get("/profiel")
+    assert response.status_code == 302 and "/inloggen" in response.headers["Location"]
 
 
 def test_recovery_ends_every_session_of_the_person(app, crew, login):
@@ -283,16 +283,16 @@ def test_profile_lists_devices_and_signs_out_one_or_all(app, make_team, make_per
     login(person, on=phone)
     laptop_session = sign_in_as(laptop, person)
     login(person, on=tablet)
-    page = phone.get("/profile").get_data(as_text=True)
-    assert page.count("/end\"") == 3 and "dit apparaat" in page
-    token = csrf_token(phone, "/profile")
-    assert phone.post(f"/profile/sessions/{laptop_session}/end", data={"csrf_token": token}).status_code == 302
+    page = phone.get("/profiel").get_data(as_text=True)
+    assert len(re.findall(r"/sessies/\d+/uitloggen\"", page)) == 3 and "dit apparaat" in page
+    token = csrf_token(phone, "/profiel")
+    assert phone.post(f"/profiel/sessies/{laptop_session}/uitloggen", data={"csrf_token": token}).status_code == 302
     assert not opens_profile(laptop) and opens_profile(tablet) and opens_profile(phone)
     # Someone else's session id is not ours to end.
     other = make_person(make_team("Elders"))
     other_session = sign_in_as(app.test_client(), other)
-    assert phone.post(f"/profile/sessions/{other_session}/end", data={"csrf_token": token}).status_code == 404
-    phone.post("/profile/sessions/end-all", data={"csrf_token": token})
+    assert phone.post(f"/profiel/sessies/{other_session}/uitloggen", data={"csrf_token": token}).status_code == 404
+    phone.post("/profiel/sessies/overal-uitloggen", data={"csrf_token": token})
     assert not opens_profile(phone) and not opens_profile(tablet)
 
 
@@ -301,7 +301,7 @@ def test_profile_lists_devices_and_signs_out_one_or_all(app, make_team, make_per
 @pytest.mark.parametrize("body", ["[]", '"conditional"', "5", "null", "[1, 2]"])
 def test_login_options_with_any_json(client, body):
     token = csrf_token(client)
-    response = client.post("/login/options", data=body, content_type="application/json",
+    response = client.post("/inloggen/opties", data=body, content_type="application/json",
                            headers={"X-CSRFToken": token})
     assert response.status_code == 200 and "challenge" in response.get_json()
 
@@ -309,17 +309,17 @@ def test_login_options_with_any_json(client, body):
 @pytest.mark.parametrize("body", ["[]", '"x"', "5", "null", "[{\"credential\": {}}]"])
 def test_login_verify_with_a_body_that_is_no_object(client, body):
     token = csrf_token(client)
-    client.post("/login/options", headers={"X-CSRFToken": token})
-    response = client.post("/login/verify", data=body, content_type="application/json",
+    client.post("/inloggen/opties", headers={"X-CSRFToken": token})
+    response = client.post("/inloggen/controle", data=body, content_type="application/json",
                            headers={"X-CSRFToken": token})
     assert response.status_code == 400
 
 
 @pytest.mark.parametrize("next_value", [5, ["/teams"], {"a": "/"}, None, True])
 def test_login_verify_with_a_next_that_is_no_string_also_when_signed_in(app, client, founder, next_value):
-    token = csrf_token(client, "/profile")  # still signed in from the setup
-    options = client.post("/login/options", json={"mediation": ["x"]}, headers={"X-CSRFToken": token}).get_json()
-    response = post_json(client, "/login/verify", {"credential": founder.get(options), "next": next_value,
+    token = csrf_token(client, "/profiel")  # still signed in from the setup
+    options = client.post("/inloggen/opties", json={"mediation": ["x"]}, headers={"X-CSRFToken": token}).get_json()
+    response = post_json(client, "/inloggen/controle", {"credential": founder.get(options), "next": next_value,
                                                    "mediation": ["x"]}, token)
     assert response.status_code == 200 and response.get_json()["redirect"] == "/"
 
@@ -344,13 +344,13 @@ def test_form_fields_sent_as_files_get_a_form_error(app, lead_client):
         db.session.commit()
     visitor = app.test_client()
     cases = [
-        (visitor, f"/invite/{invite}", {"person_name": file_part("person_name")}),
-        (client, "/profile", {"person_name": file_part("person_name"), "locale": file_part("locale")}),
-        (client, f"/teams/{team.id}/invites", {"email": file_part("email"), "role": file_part("role")}),
-        (client, "/teams/new", {"team_name": file_part("team_name")}),
+        (visitor, f"/uitnodiging/{invite}", {"person_name": file_part("person_name")}),
+        (client, "/profiel", {"person_name": file_part("person_name"), "locale": file_part("locale")}),
+        (client, f"/teams/{team.id}/uitnodigingen", {"email": file_part("email"), "role": file_part("role")}),
+        (client, "/teams/nieuw", {"team_name": file_part("team_name")}),
     ]
     for who, path, fields in cases:
-        response = who.post(path, data={**fields, "csrf_token": csrf_token(who, path if who is visitor else "/profile")},
+        response = who.post(path, data={**fields, "csrf_token": csrf_token(who, path if who is visitor else "/profiel")},
                             content_type="multipart/form-data")
         assert response.status_code == 422, (path, response.status_code)
         text = response.get_data(as_text=True)
@@ -365,9 +365,9 @@ def test_setup_form_with_a_file_part(app):
         token = services.issue_setup_link(db.session, 24).token
         db.session.commit()
     client = app.test_client()
-    response = client.post(f"/setup/{token}", content_type="multipart/form-data", data={
+    response = client.post(f"/inrichten/{token}", content_type="multipart/form-data", data={
         "organisation_name": "Jeugdzorg", "team_name": file_part("team_name"), "person_name": "Marieke",
-        "csrf_token": csrf_token(client, f"/setup/{token}")})
+        "csrf_token": csrf_token(client, f"/inrichten/{token}")})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert "Hier hoort tekst" in text and 'value="Jeugdzorg"' in text
@@ -376,22 +376,22 @@ def test_setup_form_with_a_file_part(app):
 @pytest.mark.parametrize("body", ['{"person_name": 5}', '{"person_name": ["a"]}', "5", "[]", '"x"'])
 def test_profile_with_a_json_body_of_the_wrong_shape(app, lead_client, body):
     client, _team = lead_client
-    response = client.post("/profile", data=body, content_type="application/json",
-                           headers={"X-CSRFToken": csrf_token(client, "/profile")})
+    response = client.post("/profiel", data=body, content_type="application/json",
+                           headers={"X-CSRFToken": csrf_token(client, "/profiel")})
     assert response.status_code == 422
 
 
 def test_a_credential_id_that_exists_is_a_clear_400(app, client, founder):
     own_id = b64url_decode(next(iter(founder.credentials)))
     # The same person, adding "another" passkey with the id of the one they have.
-    token = csrf_token(client, "/profile")
-    step = client.post("/profile/passkeys/new", data={"csrf_token": token})
+    token = csrf_token(client, "/profiel")
+    step = client.post("/profiel/passkeys/nieuw", data={"csrf_token": token})
     credential = SoftAuthenticator(origin=ORIGIN).create(options_on(step.get_data(as_text=True)), credential_id=own_id)
-    response = post_json(client, "/profile/passkeys/verify", {"credential": credential}, token)
+    response = post_json(client, "/profiel/passkeys/controle", {"credential": credential}, token)
     assert response.status_code == 400 and "al in gebruik" in response.get_json()["error"]
     # A newcomer whose authenticator claims the founder's credential id.
     team_id = first_team_id(app)
-    page = client.post(f"/teams/{team_id}/invites", data={"csrf_token": token, "role": "member"})
+    page = client.post(f"/teams/{team_id}/uitnodigingen", data={"csrf_token": token, "role": "member"})
     path = link_in(page.get_data(as_text=True))
     newcomer = app.test_client()
     form_token = csrf_token(newcomer, path)
@@ -417,7 +417,7 @@ def test_opening_link_pages_stores_no_challenge(app, crew, login):
     recover = link_in(recovery(client, crew["team"].id, crew["member"].id).get_data(as_text=True))
     visitor = app.test_client()
     for _ in range(5):
-        assert visitor.get(f"/invite/{invite}").status_code == 200
+        assert visitor.get(f"/uitnodiging/{invite}").status_code == 200
         page = visitor.get(recover)
         assert page.status_code == 200 and "passkey-options" not in page.get_data(as_text=True)
     with app.app_context():
@@ -429,8 +429,8 @@ def test_opening_link_pages_is_rate_limited(tmp_path):
     with application.app_context():
         db.create_all()
     client = application.test_client()
-    codes = [client.get(f"/invite/guess{i}").status_code for i in range(4)]
-    codes += [client.get(f"/recover/guess{i}").status_code for i in range(4)]
+    codes = [client.get(f"/uitnodiging/guess{i}").status_code for i in range(4)]
+    codes += [client.get(f"/herstel/guess{i}").status_code for i in range(4)]
     assert codes == [404, 404, 404, 429] * 2
     with application.app_context():
         db.drop_all()
@@ -438,15 +438,15 @@ def test_opening_link_pages_is_rate_limited(tmp_path):
 
 def test_export_is_never_cached(lead_client):
     client, _team = lead_client
-    assert client.get("/profile/export").headers["Cache-Control"] == "no-store"
+    assert client.get("/profiel/download").headers["Cache-Control"] == "no-store"
 
 
 # Audit log -----------------------------------------------------------------------------------
 
 def test_security_events_are_recorded_along_the_way(app, client, founder):
     team_id = first_team_id(app)
-    token = csrf_token(client, "/profile")
-    page = client.post(f"/teams/{team_id}/invites", data={"csrf_token": token, "role": "lead"})
+    token = csrf_token(client, "/profiel")
+    page = client.post(f"/teams/{team_id}/uitnodigingen", data={"csrf_token": token, "role": "lead"})
     newcomer = app.test_client()
     phone = SoftAuthenticator(origin=ORIGIN)
     assert register_via_form(newcomer, phone, link_in(page.get_data(as_text=True)),
@@ -477,22 +477,22 @@ def test_admin_log_and_own_security_page(app, client, founder, make_team, make_p
         db.session.expunge(team)
     member = make_person(team, name="Mo Member")
     member_client = login(member, on=app.test_client())
-    log = client.get("/admin/audit-log")
+    log = client.get("/beheer/logboek")
     assert log.status_code == 200
     text = log.get_data(as_text=True)
     assert "Ingelogd" in text and "Marieke de Vries" in text and "Passkey toegevoegd" in text
-    assert member_client.get("/admin/audit-log").status_code == 404
+    assert member_client.get("/beheer/logboek").status_code == 404
     # A member sees the events about their own account only.
-    own = member_client.get("/profile/security").get_data(as_text=True)
+    own = member_client.get("/profiel/beveiliging").get_data(as_text=True)
     assert "Marieke" not in own
-    assert "Wat er met je account is gebeurd" in member_client.get("/profile").get_data(as_text=True)
+    assert "Wat er met je account is gebeurd" in member_client.get("/profiel").get_data(as_text=True)
     # The admin of another organisation sees nothing of this one.
     elsewhere = make_team("Ander team")
     stranger = login(make_person(elsewhere, admin=True, name="Xander Elders"), on=app.test_client())
-    other_log = stranger.get("/admin/audit-log").get_data(as_text=True)
+    other_log = stranger.get("/beheer/logboek").get_data(as_text=True)
     assert "Marieke" not in other_log and "Ingelogd" not in other_log
     # In English, the labels are translated.
-    english = client.get("/admin/audit-log", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    english = client.get("/beheer/logboek", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Signed in" in english and "Passkey added" in english
 
 

@@ -85,7 +85,7 @@ def test_member_sees_buddy_on_vandaag_with_questions_and_one_tap(app, team, logi
     assert "Stel een eerste afspraak voor" in page
     assert "/feedback/vraag" not in page   # the feedback feature is not installed on this branch
     (group_id, members, _), = [g for g in groups_of(app, scheme_id, "published") if people["sanne"].id in g[1]]
-    response = post(sanne, f"/buddies/groep/{group_id}/afspraak", {"terug": "vandaag"})
+    response = post(sanne, f"/buddies/groep/{group_id}/afspraak", {"back": "today"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/")
     with app.app_context():
         asked = sorted(db.session.scalars(select(Notification.person_id).where(Notification.kind == "buddy_meet")))
@@ -93,7 +93,7 @@ def test_member_sees_buddy_on_vandaag_with_questions_and_one_tap(app, team, logi
         lookup = hooks.of(app).lookup("current_buddies")
         assert lookup(db.session, people["sanne"].id) == sorted(set(members) - {people["sanne"].id})
     # The profile links to the buddies page, which holds the history.
-    assert "/buddies/" in sanne.get("/profile").get_data(as_text=True)
+    assert "/buddies/" in sanne.get("/profiel").get_data(as_text=True)
     mine = sanne.get("/buddies/").get_data(as_text=True)
     assert "Je eerdere buddy" in mine
 
@@ -296,7 +296,7 @@ def test_export_and_erase(app, team, login):
     sanne = login(people["sanne"], on=app.test_client())
     post(sanne, "/buddies/uitsluiten", {"excl-colleague": str(people["joris"].id)})
     post(sanne, "/buddies/pauze", {"pause-reason": "leave", "pause-until": (date.today() + timedelta(days=9)).isoformat()})
-    data = sanne.get("/profile/export").get_json()
+    data = sanne.get("/profiel/download").get_json()
     part = next(v for k, v in data.items() if "uddy" in k) if "buddies" not in data else data["buddies"]
     assert part["exclusions"] == ["Joris Hendriks"] and part["pause"]["reason"] == "leave"
     assert len(part["history"]) == 1

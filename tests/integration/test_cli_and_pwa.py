@@ -12,14 +12,14 @@ from app.extensions import db
 def test_setup_link_is_printed_only_while_empty(app, runner, make_team):
     first = runner.invoke(args=["setup-link"]).output
     second = runner.invoke(args=["setup-link"]).output
-    link1 = re.search(r"http://localhost/setup/(\S+)", first).group(1)
-    link2 = re.search(r"http://localhost/setup/(\S+)", second).group(1)
+    link1 = re.search(r"http://localhost/inrichten/(\S+)", first).group(1)
+    link2 = re.search(r"http://localhost/inrichten/(\S+)", second).group(1)
     client = app.test_client()
-    assert client.get(f"/setup/{link1}").status_code == 410  # replaced by the newer one
-    assert client.get(f"/setup/{link2}").status_code == 200
+    assert client.get(f"/inrichten/{link1}").status_code == 410  # replaced by the newer one
+    assert client.get(f"/inrichten/{link2}").status_code == 200
     make_team()
-    assert "/setup/" not in runner.invoke(args=["setup-link"]).output
-    assert client.get(f"/setup/{link2}").status_code == 410
+    assert "/inrichten/" not in runner.invoke(args=["setup-link"]).output
+    assert client.get(f"/inrichten/{link2}").status_code == 410
 
 
 def test_invite_command(app, runner, make_team):
@@ -27,7 +27,7 @@ def test_invite_command(app, runner, make_team):
     result = runner.invoke(args=["invite", "sanne@example.org", "--team", "wijkteam noord", "--role", "admin"])
     assert result.exit_code == 0, result.output
     path = result.output.strip().removeprefix("http://localhost")
-    assert path.startswith("/invite/")
+    assert path.startswith("/uitnodiging/")
     assert "Welkom bij Wijkteam Noord" in app.test_client().get(path).get_data(as_text=True)
     unknown = runner.invoke(args=["invite", "a@example.org", "--team", "Bestaat niet"])
     assert unknown.exit_code != 0 and "Wijkteam Noord" in unknown.output
@@ -38,7 +38,7 @@ def test_invite_command(app, runner, make_team):
 def test_demo_fills_an_empty_database(app, runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    links = re.findall(r"http://localhost/recover/\S+", result.output)
+    links = re.findall(r"http://localhost/herstel/\S+", result.output)
     assert len(links) == 3
     with app.app_context():
         assert db.session.scalar(select(func.count(Organisation.id))) == 1
@@ -97,6 +97,6 @@ def test_ios_meta_tags_and_install_hint(app, make_team, make_person, login):
 
 
 def test_english_follows_the_browser(client):
-    assert "Sign in" in client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
-    assert "Inloggen" in client.get("/login", headers={"Accept-Language": "nl-NL"}).get_data(as_text=True)
-    assert "Inloggen" in client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Sign in" in client.get("/inloggen", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert "Inloggen" in client.get("/inloggen", headers={"Accept-Language": "nl-NL"}).get_data(as_text=True)
+    assert "Inloggen" in client.get("/inloggen", headers={"Accept-Language": "fr"}).get_data(as_text=True)

@@ -44,7 +44,7 @@ def test_twenty_people_using_one_invite_link_make_one_account(app, team):
                                        email=None, created_by=db.session.get(Person, people["lead"].id), days=7)
         db.session.commit()
         before, link_id = count(Person), issued.link.id
-    path = f"/invite/{issued.token}"
+    path = f"/uitnodiging/{issued.token}"
     ready = ready_ceremonies(app, path, {"person_name": "Nieuwe collega"})
     answers = parallel([lambda c=c, tok=tok, cred=cred: post_json(c, f"{path}/passkey", {"credential": cred}, tok)
                         for c, tok, cred in ready])
@@ -63,7 +63,7 @@ def test_twenty_uses_of_one_recovery_link_add_one_passkey(app, team, login):
         issued = accounts.issue_recovery(db.session, person=db.session.get(Person, people["daan"].id),
                                          issued_by=db.session.get(Person, people["lead"].id), hours=24)
         db.session.commit()
-    path = f"/recover/{issued.token}"
+    path = f"/herstel/{issued.token}"
     ready = ready_ceremonies(app, path, {})
     answers = parallel([lambda c=c, tok=tok, cred=cred: post_json(c, f"{path}/passkey", {"credential": cred}, tok)
                         for c, tok, cred in ready])
@@ -79,7 +79,7 @@ def test_twenty_parallel_rsvps_leave_one_answer(app, team, login):
     round_id = planned_round(app, login(people["lead"]), t.id, people)
     answers = ("yes", "no", "maybe")
     codes = parallel([lambda c=c, tok=tok, i=i: send(c, tok, f"/intervisie/rondes/{round_id}/rsvp",
-                                                     {"antwoord": answers[i % 3]}).status_code
+                                                     {"answer": answers[i % 3]}).status_code
                       for i, (c, tok) in enumerate(phones(app, login, people["daan"]))])
     assert codes == [200] * PARALLEL
     with app.app_context():
@@ -103,7 +103,7 @@ def test_twenty_parallel_cancels_tell_everyone_once(app, team, login):
 def test_twenty_parallel_subscriptions_of_one_device_store_one(app, team, login):
     t, people = team
     body = {"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "keys": {"p256dh": "BNcR", "auth": "tBHI"}}
-    codes = parallel([lambda c=c, tok=tok: post_json(c, "/push/subscriptions", body, tok).status_code
+    codes = parallel([lambda c=c, tok=tok: post_json(c, "/push/abonnementen", body, tok).status_code
                       for c, tok in phones(app, login, people["daan"])])
     assert codes == [201] * PARALLEL, codes
     with app.app_context():
@@ -135,8 +135,8 @@ def test_twenty_parallel_new_teams_with_one_name_make_one_team(app, team, login)
     with app.app_context():
         db.session.get(Person, people["lead"].id).is_admin = True
         db.session.commit()
-    clients = [(c, csrf_token(c, "/teams/new")) for c in (as_(app, login, people["lead"]) for _ in range(PARALLEL))]
-    codes = parallel([lambda c=c, tok=tok: c.post("/teams/new", data={"team_name": "Wijkteam Zuid",
+    clients = [(c, csrf_token(c, "/teams/nieuw")) for c in (as_(app, login, people["lead"]) for _ in range(PARALLEL))]
+    codes = parallel([lambda c=c, tok=tok: c.post("/teams/nieuw", data={"team_name": "Wijkteam Zuid",
                                                                       "csrf_token": tok}).status_code
                       for c, tok in clients])
     assert sorted(codes) == [302] + [422] * (PARALLEL - 1), codes

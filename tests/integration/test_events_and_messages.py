@@ -89,11 +89,11 @@ def test_a_refused_live_action_publishes_nothing(app, people, login):
     assert lead.post(f"/intervisie/rondes/{round_id}/live/start", headers=headers).status_code == 200
     with app.extensions["live"].subscribe(services.channel(round_id)) as phones:
         # Phase 0 is the presenter's story: the facilitator may not post in it.
-        refused = lead.post(f"/intervisie/rondes/{round_id}/live/bijdragen", data={"tekst": "Vraag?", "fase": 0},
+        refused = lead.post(f"/intervisie/rondes/{round_id}/live/bijdragen", data={"text": "Vraag?", "phase": 0},
                             headers=headers)
         assert refused.status_code == 403
         assert drain(phones) == []
-        moved = lead.post(f"/intervisie/rondes/{round_id}/live/volgende", data={"fase": 0}, headers=headers)
+        moved = lead.post(f"/intervisie/rondes/{round_id}/live/volgende", data={"phase": 0}, headers=headers)
         assert moved.status_code == 200
         assert drain(phones) == [moved.headers["X-Round-Version"]]
 
@@ -141,7 +141,7 @@ def test_invite_accepted_reaches_the_lead_in_the_leads_language(app, make_team, 
         db.session.commit()
     client = login(lead)
     token = csrf_token(client, f"/teams/{team.id}")
-    page = client.post(f"/teams/{team.id}/invites", data={"role": "member", "csrf_token": token})
+    page = client.post(f"/teams/{team.id}/uitnodigingen", data={"role": "member", "csrf_token": token})
     url = page.get_data(as_text=True).split('readonly value="', 1)[1].split('"', 1)[0]
     newcomer = app.test_client()
     newcomer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl-NL,nl;q=0.9"  # the newcomer reads Dutch
@@ -230,10 +230,10 @@ def test_rsvp_answers_htmx_with_its_block_and_a_browser_with_a_redirect(app, peo
     round_id = make_round(app, team, found)
     daan = login(found["daan"])
     token = csrf_token(daan, f"/intervisie/rondes/{round_id}")
-    block = daan.post(f"/intervisie/rondes/{round_id}/rsvp", data={"antwoord": "yes"},
+    block = daan.post(f"/intervisie/rondes/{round_id}/rsvp", data={"answer": "yes"},
                       headers={"X-CSRFToken": token, "HX-Request": "true", "HX-Request-Type": "partial"})
     assert block.status_code == 200 and "<html" not in block.get_data(as_text=True).lower()
-    plain = daan.post(f"/intervisie/rondes/{round_id}/rsvp", data={"antwoord": "no", "csrf_token": token})
+    plain = daan.post(f"/intervisie/rondes/{round_id}/rsvp", data={"answer": "no", "csrf_token": token})
     assert plain.status_code == 302
 
 
@@ -255,14 +255,14 @@ def test_ratings_are_shown_in_the_readers_language_and_stored_as_they_were(app, 
                            headers={"X-CSRFToken": token, "HX-Request": "true"})
 
     assert act(lead, "start").status_code == 200
-    assert act(lead, "volgende", {"fase": 0}).status_code == 200
-    assert act(daan, "bijdragen", {"fase": 1, "tekst": "Wat deed je toen?"}).status_code == 200
-    assert act(lead, "toon", {"fase": 1}).status_code == 200
+    assert act(lead, "volgende", {"phase": 0}).status_code == 200
+    assert act(daan, "bijdragen", {"phase": 1, "text": "Wat deed je toen?"}).status_code == 200
+    assert act(lead, "toon", {"phase": 1}).status_code == 200
     state = sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
     assert ">cold</button>" in state and ">lukewarm</button>" in state and ">koud<" not in state
     with app.app_context():
         item = db.session.scalar(select(Contribution))
-    assert act(sanne, f"bijdragen/{item.id}/waardeer", {"waardering": "koud"}).status_code == 200
+    assert act(sanne, f"bijdragen/{item.id}/waardeer", {"rating": "koud"}).status_code == 200
     with app.app_context():
         assert db.session.get(Contribution, item.id).rating == "koud"
     assert "· cold" in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)

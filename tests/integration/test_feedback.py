@@ -108,7 +108,7 @@ def test_unasked_feedback_and_a_solo_reflection(app, team, login):
     solo = exchange_id(post(sanne, "/feedback/alleen", {"title": "Telefoontje", "principles": "Transparant zijn."}))
     assert "Transparant zijn." in sanne.get(f"/feedback/{solo}").get_data(as_text=True)
     assert daan.get(f"/feedback/{solo}").status_code == 404
-    timeline = sanne.get(f"/feedback/?collega={people['daan'].id}").get_data(as_text=True).split("Je tijdlijn")[1]
+    timeline = sanne.get(f"/feedback/?colleague={people['daan'].id}").get_data(as_text=True).split("Je tijdlijn")[1]
     assert "Teamoverleg" in timeline and "Telefoontje" not in timeline
 
 
@@ -333,7 +333,7 @@ def test_bad_input_of_the_wrong_type_never_500(app, team, login, data):
     for path in ("/feedback/vragen", "/feedback/alleen", "/feedback/geven"):
         response = sanne.post(path, data={**base, **data})
         assert response.status_code in (302, 422), (path, response.status_code)
-    assert sanne.get("/feedback/?collega=abc").status_code == 200
+    assert sanne.get("/feedback/?colleague=abc").status_code == 200
     assert sanne.get("/feedback/99999999999").status_code == 404
 
 

@@ -67,13 +67,13 @@ def test_fuzz(shared_app, world, spec):
     def client_for():
         if spec.actor is None:
             client = app.test_client()
-            return client, csrf_token(client, "/login")
+            return client, csrf_token(client, "/inloggen")
         if spec.fresh_actor:
             client = signed_in(app, fresh_person(app, world))
-            return client, csrf_token(client, "/profile")
+            return client, csrf_token(client, "/profiel")
         if spec.actor not in clients:
             client = signed_in(app, world.people[spec.actor])
-            clients[spec.actor] = (client, csrf_token(client, "/profile"))
+            clients[spec.actor] = (client, csrf_token(client, "/profiel"))
         return clients[spec.actor]
 
     run_examples(app, resolved(spec, world), path_of(spec, world), client_for)
@@ -122,7 +122,7 @@ def test_fuzz_setup(app):
     for spec in (s for s in SPECS if s.endpoint.startswith("accounts.setup")):
         def client_for():
             client = app.test_client()
-            return client, csrf_token(client, "/login")
+            return client, csrf_token(client, "/inloggen")
         run_examples(app, spec, spec.path.format(setup=token), client_for)
 
 
@@ -137,8 +137,8 @@ def test_control_characters_are_dropped_from_text_not_crashed_on(app, team, logi
 
     t, people = team
     lead = login(people["lead"])
-    token = csrf_token(lead, "/profile")
-    assert lead.post("/profile", data={"person_name": "Mari\x00eke\x1b", "locale": "", "csrf_token": token}).status_code == 302
+    token = csrf_token(lead, "/profiel")
+    assert lead.post("/profiel", data={"person_name": "Mari\x00eke\x1b", "locale": "", "csrf_token": token}).status_code == 302
     round_id = planned_round(app, lead, t.id, people)
     sanne = as_(app, login, people["sanne"])
     saved = sanne.post(f"/intervisie/rondes/{round_id}/casus", data={
@@ -147,9 +147,9 @@ def test_control_characters_are_dropped_from_text_not_crashed_on(app, team, logi
     assert saved.status_code == 302
     startable(app, round_id)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200
     daan = as_(app, login, people["daan"])
-    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": "Wat\x00 nu?"}).status_code == 200
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 1, "text": "Wat\x00 nu?"}).status_code == 200
     with app.app_context():
         assert db.session.get(Person, people["lead"].id).name == "Marieke"
         case = db.session.get(CaseText, round_id)
@@ -160,12 +160,12 @@ def test_control_characters_are_dropped_from_text_not_crashed_on(app, team, logi
 def test_json_with_lone_surrogates_or_deep_nesting_is_no_json(app, team, login):
     t, people = team
     client = login(people["lead"])
-    token = csrf_token(client, "/profile")
+    token = csrf_token(client, "/profiel")
     for body in (b'{"endpoint": "\\ud800"}', b"[" * 100_000, b'{"endpoint": "https://fcm.googleapis.com/x\\u0000"}'):
-        response = client.delete("/push/subscriptions", data=body, content_type="application/json",
+        response = client.delete("/push/abonnementen", data=body, content_type="application/json",
                                  headers={"X-CSRFToken": token})
         assert response.status_code in (400, 404) and response.get_json()["error"]
-    subscribed = client.post("/push/subscriptions", data=b'{"endpoint": "https://fcm.googleapis.com/x\\u0000", '
+    subscribed = client.post("/push/abonnementen", data=b'{"endpoint": "https://fcm.googleapis.com/x\\u0000", '
                              b'"keys": {"p256dh": "BN\\u0000", "auth": "a"}}', content_type="application/json",
                              headers={"X-CSRFToken": token})
     assert subscribed.status_code == 400 and subscribed.get_json()["error"]

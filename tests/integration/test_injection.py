@@ -52,14 +52,14 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
     t, people = team
     lead = login(people["lead"])
     # Names, the team's name and a plan template.
-    assert form_post(lead, "/profile", {"person_name": f"Marieke {XSS}", "locale": ""}).status_code == 302
+    assert form_post(lead, "/profiel", {"person_name": f"Marieke {XSS}", "locale": ""}).status_code == 302
     daan = as_(app, login, people["daan"])
-    assert form_post(daan, "/profile", {"person_name": f"Daan {XSS}", "locale": ""}).status_code == 302
+    assert form_post(daan, "/profiel", {"person_name": f"Daan {XSS}", "locale": ""}).status_code == 302
     with app.app_context():
         from app.accounts.models import Person
         db.session.get(Person, people["lead"].id).is_admin = True
         db.session.commit()
-    new_team = form_post(lead, "/teams/new", {"team_name": f"Team {XSS}"})
+    new_team = form_post(lead, "/teams/nieuw", {"team_name": f"Team {XSS}"})
     assert new_team.status_code == 302
     round_id = planned_round(app, lead, t.id, people, title=f"Ronde {XSS}", place=f"Kamer {XSS}",
                              save_template=f"Sjabloon {XSS}"[:80])
@@ -69,8 +69,8 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
         "help_question": f"Vraag {XSS}", "case_text": f"Casus {XSS}", "accept_risk": "y"}).status_code == 302
     startable(app, round_id)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0}).status_code == 200
-    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": f"Vraag {XSS}"}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 1, "text": f"Vraag {XSS}"}).status_code == 200
     assert form_post(sanne, f"/intervisie/rondes/{round_id}/reflectie", {
         "takeaway": f"Mee {XSS}", "action_1": f"Actie {XSS}", "action_2": f"Tweede {XSS}",
         "learning_point": f"Leer {XSS}", "score": "4", "comment": f"Toelichting {XSS}"}).status_code == 302
@@ -80,8 +80,8 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
         "round page": (daan, f"/intervisie/rondes/{round_id}"), "case editor": (sanne, f"/intervisie/rondes/{round_id}/casus"),
         "live page": (daan, f"/intervisie/rondes/{round_id}/live"), "team page": (lead, f"/teams/{t.id}"),
         "plan page": (lead, f"/intervisie/teams/{t.id}/plan"), "overview": (lead, f"/intervisie/teams/{t.id}/overzicht"),
-        "reflection": (sanne, f"/intervisie/rondes/{round_id}/reflectie"), "profile": (lead, "/profile"),
-        "audit log": (lead, "/admin/audit-log"), "security": (lead, "/profile/security"), "inbox": (daan, "/meldingen"),
+        "reflection": (sanne, f"/intervisie/rondes/{round_id}/reflectie"), "profile": (lead, "/profiel"),
+        "audit log": (lead, "/beheer/logboek"), "security": (lead, "/profiel/beveiliging"), "inbox": (daan, "/meldingen"),
     }
     for where, (client, path) in pages.items():
         response = client.get(path)
@@ -90,7 +90,7 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
     fragment = daan.get(f"/intervisie/rondes/{round_id}/live/stand", headers={"HX-Request": "true"})
     shown_as_text(fragment.get_data(as_text=True), "live fragment")
     other = planned_round(app, lead, t.id, people, title=f"Tweede {XSS}")
-    rsvp = post(daan, f"/intervisie/rondes/{other}/rsvp", {"antwoord": "yes"})
+    rsvp = post(daan, f"/intervisie/rondes/{other}/rsvp", {"answer": "yes"})
     shown_as_text(rsvp.get_data(as_text=True), "rsvp fragment", expect=False)
 
     # Notifications: the inbox shows the title as text; the push payload is JSON data with the
@@ -105,7 +105,7 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
 
     # The data export: JSON that holds the text as typed, served as a download a browser never
     # renders as a page.
-    export = lead.get("/profile/export")
+    export = lead.get("/profiel/download")
     assert export.mimetype == "application/json" and "attachment" in export.headers["Content-Disposition"]
     assert export.headers["X-Content-Type-Options"] == "nosniff"
     assert export.get_json()["account"]["name"] == f"Marieke {XSS}"
@@ -114,8 +114,8 @@ def test_every_free_text_field_is_shown_as_text_everywhere(app, team, login):
 def test_invited_name_is_text_on_the_passkey_step_and_in_the_lead_notification(app, team, login):
     t, people = team
     lead = login(people["lead"])
-    page = form_post(lead, f"/teams/{t.id}/invites", {"role": "member"}, page=f"/teams/{t.id}")
-    url = re.search(r"http://localhost(/invite/[\w-]+)", page.get_data(as_text=True)).group(1)
+    page = form_post(lead, f"/teams/{t.id}/uitnodigingen", {"role": "member"}, page=f"/teams/{t.id}")
+    url = re.search(r"http://localhost(/uitnodiging/[\w-]+)", page.get_data(as_text=True)).group(1)
     newcomer = app.test_client()
     step = newcomer.post(url, data={"person_name": f"Nieuw {XSS}", "csrf_token": csrf_token(newcomer, url)})
     html = step.get_data(as_text=True)
@@ -179,7 +179,7 @@ def test_feedback_and_buddy_text_is_shown_as_text_everywhere(app, team, login):
     t, people = team
     lead, sanne = login(people["lead"]), as_(app, login, people["sanne"])
     daan = as_(app, login, people["daan"])
-    assert form_post(daan, "/profile", {"person_name": f"Daan {XSS}", "locale": ""}).status_code == 302
+    assert form_post(daan, "/profiel", {"person_name": f"Daan {XSS}", "locale": ""}).status_code == 302
 
     def feedback_post(client, path, data):
         return client.post(path, data={**data, "client_id": str(uuid.uuid4()), "accept_risk": "y",
@@ -233,7 +233,7 @@ def test_feedback_and_buddy_text_is_shown_as_text_everywhere(app, team, login):
         "sanne feedback index": sanne.get("/feedback/"), "sanne exchange": sanne.get(f"/feedback/{asked}"),
         "daan exchange": daan.get(f"/feedback/{asked}"), "daan feedback index": daan.get("/feedback/"),
         "sanne vandaag": sanne.get("/"), "sanne inbox": sanne.get("/meldingen"),
-        "sanne mijn gegevens": sanne.get("/profile/gegevens"), "daan mijn gegevens": daan.get("/profile/gegevens"),
+        "sanne mijn gegevens": sanne.get("/profiel/gegevens"), "daan mijn gegevens": daan.get("/profiel/gegevens"),
         "buddy preview": preview, "scheme page": lead.get(f"/buddies/schemas/{scheme_id}"),
         "scheme settings": lead.get(f"/buddies/schemas/{scheme_id}/instellingen"),
         "lead buddies": lead.get("/buddies/"), "lead inbox": lead.get("/meldingen"),
@@ -262,7 +262,7 @@ def test_feedback_and_buddy_text_is_shown_as_text_everywhere(app, team, login):
     assert f"Daan {XSS}" in said["feedback_answered"] + said["buddy_new"]  # a name, as typed
 
     # The download: JSON with the text as typed, served so no browser renders it.
-    export = sanne.get("/profile/export")
+    export = sanne.get("/profiel/download")
     assert export.mimetype == "application/json" and "attachment" in export.headers["Content-Disposition"]
     text = "\n".join(strings_in(export.get_json()))
     for typed in ("Moment", "Regels", "Wens", "Zag", "Tip", "Mee", "Actie", "Ongevraagd", "Alleen"):

@@ -141,9 +141,9 @@ def test_rsvp_and_what_the_lead_sees(app, team, login):
     t, people = team
     round_id = planned_round(app, login(people["lead"]), t.id, people)
     daan = as_(app, login, people["daan"])
-    response = post(daan, f"/intervisie/rondes/{round_id}/rsvp", {"antwoord": "maybe"})
+    response = post(daan, f"/intervisie/rondes/{round_id}/rsvp", {"answer": "maybe"})
     assert response.status_code == 200 and 'aria-pressed="true"' in response.get_data(as_text=True)
-    assert post(daan, f"/intervisie/rondes/{round_id}/rsvp", {"antwoord": "misschien"}).status_code == 400
+    assert post(daan, f"/intervisie/rondes/{round_id}/rsvp", {"answer": "misschien"}).status_code == 400
     page = as_(app, login, people["lead"]).get(f"/intervisie/rondes/{round_id}").get_data(as_text=True)
     assert "Daan Visser" in page and "misschien" in page
 
@@ -196,7 +196,7 @@ def test_case_editor_warns_about_recognisable_details_and_keeps_the_text(app, te
 
 def live_phase(client, round_id) -> int:
     html = client.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
-    match = re.search(r'name="fase" value="(-?\d+)"', html)
+    match = re.search(r'name="phase" value="(-?\d+)"', html)
     return int(match.group(1)) if match else None
 
 
@@ -221,27 +221,27 @@ def test_live_round_phases_questions_ratings_and_the_guard(app, team, login):
         assert len(told) == 4 and told[0].url == f"/intervisie/rondes/{round_id}/live"
 
     # Two presses of "next" on the same phase move the round once.
-    first = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0})
-    second = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0})
+    first = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0})
+    second = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0})
     assert first.status_code == 200 and second.status_code == 409
     assert "De ronde was al verder" in second.get_data(as_text=True)
     assert live_phase(daan, round_id) == 1  # "Vragen in stilte"
 
     # Written in silence: hidden from the others until revealed.
-    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": "Wat deed je toen?"}).status_code == 200
-    assert post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": "x"}).status_code == 403
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 1, "text": "Wat deed je toen?"}).status_code == 200
+    assert post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 1, "text": "x"}).status_code == 403
     assert "Wat deed je toen?" in daan.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
     assert "Wat deed je toen?" not in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
-    post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"fase": 1})
+    post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"phase": 1})
     assert "Wat deed je toen?" in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
 
     # Clarifying questions appear for everyone; the presenter rates them.
-    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 1})
-    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 2, "tekst": "Wie was er nog bij?"})
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 1})
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 2, "text": "Wie was er nog bij?"})
     with app.app_context():
         item = db.session.scalar(select(Contribution).where(Contribution.text == "Wie was er nog bij?"))
-    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen/{item.id}/waardeer", {"waardering": "warm"}).status_code == 403
-    rated = post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen/{item.id}/waardeer", {"waardering": "warm"})
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen/{item.id}/waardeer", {"rating": "warm"}).status_code == 403
+    rated = post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen/{item.id}/waardeer", {"rating": "warm"})
     assert rated.status_code == 200
     assert "rating-warm" in daan.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
 
@@ -251,17 +251,17 @@ def test_live_round_phases_questions_ratings_and_the_guard(app, team, login):
 
     # Advice: the presenter only listens.
     for expected in (2, 3):
-        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": expected})
+        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": expected})
     assert "Luister alleen" in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
-    assert post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 4, "tekst": "x"}).status_code == 403
-    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 4, "tekst": "Bel de school morgen."})
+    assert post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 4, "text": "x"}).status_code == 403
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 4, "text": "Bel de school morgen."})
     # A post for a phase that is over is refused, not misfiled.
-    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 3, "tekst": "te laat"}).status_code == 409
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 3, "text": "te laat"}).status_code == 409
     # Extending time, going back and finishing.
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/verleng", {"fase": 4, "minuten": 5}).status_code == 200
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/verleng", {"fase": 4, "minuten": 500}).status_code == 400
-    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 4})
-    finished = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 5})
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/verleng", {"phase": 4, "minutes": 5}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/verleng", {"phase": 4, "minutes": 500}).status_code == 400
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 4})
+    finished = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 5})
     assert "De ronde is klaar" in finished.get_data(as_text=True)
     subscription.close()
 
@@ -272,9 +272,9 @@ def test_group_chooses_the_presenter_at_the_start(app, team, login):
     round_id = planned_round(app, lead, t.id, people, presenter="0")
     startable(app, round_id)
     assert "Wie brengt in?" in lead.get(f"/intervisie/rondes/{round_id}/live").get_data(as_text=True)
-    refused = post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["lead"].id)})
+    refused = post(lead, f"/intervisie/rondes/{round_id}/live/start", {"presenter": str(people["lead"].id)})
     assert refused.status_code == 422 and "Kies eerst wie inbrengt." in refused.get_data(as_text=True)
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["daan"].id)}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"presenter": str(people["daan"].id)}).status_code == 200
     with app.app_context():
         assert services.participant(db.session, round_id, people["daan"].id).role == "presenter"
 
@@ -432,7 +432,7 @@ def test_team_settings_and_own_templates(app, team, login):
         assert services.settings(db.session, t.id).case_retention_days == 3
         [template] = services.templates(db.session, t.id)
         assert template.name == "Kort incident" and template.minutes == [3, 5, 10, 10, 5, 5]
-    form = lead.get(f"/intervisie/teams/{t.id}/plan?sjabloon={template.id}").get_data(as_text=True)
+    form = lead.get(f"/intervisie/teams/{t.id}/plan?template={template.id}").get_data(as_text=True)
     assert 'id="minutes_2" name="minutes_2" type="number" min="1" max="180" inputmode="numeric" value="10"' in form
 
 
@@ -443,10 +443,10 @@ def test_a_vote_phase_takes_one_answer_per_person(app, team, login):
     startable(app, round_id)
     post(lead, f"/intervisie/rondes/{round_id}/live/start")
     daan = as_(app, login, people["daan"])
-    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 0, "tekst": "Sanne's casus"}).status_code == 200
-    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 0, "tekst": "toch die van Joris"}).status_code == 403
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 0, "text": "Sanne's casus"}).status_code == 200
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 0, "text": "toch die van Joris"}).status_code == 403
     assert post(as_(app, login, people["joris"]), f"/intervisie/rondes/{round_id}/live/bijdragen",
-                {"fase": 0, "tekst": "Sanne's casus"}).status_code == 200
+                {"phase": 0, "text": "Sanne's casus"}).status_code == 200
 
 
 # Live streams hold a server thread each: capped, and ended when their right to exist ends ------

@@ -126,7 +126,7 @@ def test_rsvp_updates_the_list_of_who_comes(app, team, login):
     t, people = team
     round_id = planned_round(app, login(people["lead"]), t.id, people)
     daan = as_(app, login, people["daan"])
-    fragment = post(daan, f"/intervisie/rondes/{round_id}/rsvp", {"antwoord": "yes"}).get_data(as_text=True)
+    fragment = post(daan, f"/intervisie/rondes/{round_id}/rsvp", {"answer": "yes"}).get_data(as_text=True)
     assert re.search(r"Daan Visser</span>\s*<span class=\"card-meta\">\s*Deelnemer\s*· komt\b", fragment)
 
 
@@ -217,7 +217,7 @@ def test_vandaag_leads_with_the_presenters_next_round_and_one_tap_to_write(app, 
     first, later = card_order(page, 'id="next-round"', 'id="push-invite"')
     assert first < later
     # RSVP inline: one tap, the card answers in place.
-    answered = post(sanne, f"/intervisie/rondes/{round_id}/rsvp", {"antwoord": "yes", "waar": "vandaag"})
+    answered = post(sanne, f"/intervisie/rondes/{round_id}/rsvp", {"answer": "yes", "from": "today"})
     assert answered.status_code == 200 and 'aria-pressed="true">Ja<' in answered.get_data(as_text=True)
     assert "<html" not in answered.get_data(as_text=True)
 
@@ -270,7 +270,7 @@ def live_round_in_phase(app, login, people, t, phase):
     startable(app, round_id)
     post(lead, f"/intervisie/rondes/{round_id}/live/start")
     for expected in range(phase):
-        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": expected})
+        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": expected})
     return lead, round_id
 
 
@@ -278,7 +278,7 @@ def test_hide_can_be_undone_and_the_facilitator_sees_hidden_items(app, team, log
     t, people = team
     lead, round_id = live_round_in_phase(app, login, people, t, 2)
     daan, sanne = as_(app, login, people["daan"]), as_(app, login, people["sanne"])
-    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 2, "tekst": "Wie belde je eerst?"})
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 2, "text": "Wie belde je eerst?"})
     with app.app_context():
         item_id = db.session.scalar(select(Contribution.id))
     hidden = post(lead, f"/intervisie/rondes/{round_id}/live/bijdragen/{item_id}/verberg").get_data(as_text=True)
@@ -287,37 +287,37 @@ def test_hide_can_be_undone_and_the_facilitator_sees_hidden_items(app, team, log
     # Later too, the facilitator sees it, marked, and can show it again.
     state = lead.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
     assert "Wie belde je eerst?" in state and "Toon weer" in state
-    post(lead, f"/intervisie/rondes/{round_id}/live/bijdragen/{item_id}/verberg", {"verberg": "0"})
+    post(lead, f"/intervisie/rondes/{round_id}/live/bijdragen/{item_id}/verberg", {"hidden": "0"})
     assert "Wie belde je eerst?" in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
 
 
 def test_finishing_the_round_can_be_undone_shortly_after(app, team, login):
     t, people = team
     lead, round_id = live_round_in_phase(app, login, people, t, 5)  # the last phase of incident
-    finished = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 5}).get_data(as_text=True)
+    finished = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 5}).get_data(as_text=True)
     assert "De ronde is klaar" in finished and "Ongedaan maken" in finished
-    back = post(lead, f"/intervisie/rondes/{round_id}/live/terug", {"fase": 5})
+    back = post(lead, f"/intervisie/rondes/{round_id}/live/terug", {"phase": 5})
     assert back.status_code == 200
     with app.app_context():
         rnd = db.session.get(Round, round_id)
         assert (rnd.status, rnd.phase_index, rnd.finished_at) == ("live", 5, None)
     # Long after, the round stays finished.
-    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 5})
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 5})
     with app.app_context():
         db.session.get(Round, round_id).finished_at = datetime.now(timezone.utc) - timedelta(minutes=30)
         db.session.commit()
     assert "Ongedaan maken" not in lead.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/terug", {"fase": 5}).status_code == 409
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/terug", {"phase": 5}).status_code == 409
 
 
 def test_the_presenter_rates_questions_only_while_they_are_fresh(app, team, login):
     t, people = team
     lead, round_id = live_round_in_phase(app, login, people, t, 2)
     daan, sanne = as_(app, login, people["daan"]), as_(app, login, people["sanne"])
-    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 2, "tekst": "Wat deed je toen?"})
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 2, "text": "Wat deed je toen?"})
     assert 'value="warm"' in sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
     for expected in (2, 3):
-        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": expected})
+        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": expected})
     later = sanne.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
     assert "Wat deed je toen?" in later and 'value="warm"' not in later
     assert '<details class="folded">' in later  # earlier phases folded
@@ -333,12 +333,12 @@ def test_the_help_question_is_pinned_and_the_limit_is_explained(app, team, login
         "csrf_token": token, "help_question": "Hoe blijf ik rustig bij boosheid?", "case_text": "Kort."})
     startable(app, round_id)
     post(lead, f"/intervisie/rondes/{round_id}/live/start")
-    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0})
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0})
     daan = as_(app, login, people["daan"])
     state = daan.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
     assert 'id="help-question"' in state and "Hoe blijf ik rustig bij boosheid?" in state
     for n in range(3):
-        post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": f"Vraag {n}"})
+        post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 1, "text": f"Vraag {n}"})
     state = daan.get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
     assert 'id="composer-text"' not in state and "Je hebt je 3 vragen gesteld" in state
 
@@ -349,7 +349,7 @@ def test_who_brings_in_is_an_explicit_choice(app, team, login):
     round_id = planned_round(app, lead, t.id, people, presenter="0")
     startable(app, round_id)
     page = lead.get(f"/intervisie/rondes/{round_id}/live").get_data(as_text=True)
-    select_html = page.split('id="inbrenger"')[1].split("</select>")[0]
+    select_html = page.split('id="presenter"')[1].split("</select>")[0]
     assert '<option value="" selected disabled>Kies wie inbrengt</option>' in select_html
     assert select_html.count("selected") == 1
     refused = post(lead, f"/intervisie/rondes/{round_id}/live/start", {})
@@ -362,18 +362,18 @@ def test_after_the_round_the_page_leads_with_reflection_and_what_helped(app, tea
     t, people = team
     lead, round_id = live_round_in_phase(app, login, people, t, 2)
     daan, sanne = as_(app, login, people["daan"]), as_(app, login, people["sanne"])
-    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 2, "tekst": "Wat maakte je boos?"})
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 2, "text": "Wat maakte je boos?"})
     with app.app_context():
         question = db.session.scalar(select(Contribution.id))
-    post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen/{question}/waardeer", {"waardering": "warm"})
+    post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen/{question}/waardeer", {"rating": "warm"})
     for expected in (2, 3):
-        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": expected})
-    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 4, "tekst": "Neem een collega mee."})
+        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": expected})
+    post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 4, "text": "Neem een collega mee."})
     with app.app_context():
         advice = db.session.scalar(select(Contribution.id).where(Contribution.kind == "advice"))
-    post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen/{advice}/helpt", {"helpt": "1"})
+    post(sanne, f"/intervisie/rondes/{round_id}/live/bijdragen/{advice}/helpt", {"helpful": "1"})
     for expected in (4, 5):
-        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": expected})
+        post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": expected})
     reflect(app, login, people["sanne"], round_id, takeaway="Rustig blijven.", action_1="Plan een nagesprek")
     page = daan.get(f"/intervisie/rondes/{round_id}").get_data(as_text=True)
     assert page.index("Schrijf je reflectie") < page.index("Wanneer")  # leads, before the planning facts
@@ -393,5 +393,5 @@ def test_case_ideas_from_feedback_are_offered_when_preparing_a_case(app, team, l
     sanne = as_(app, login, people["sanne"])
     page = sanne.get(f"/intervisie/rondes/{round_id}/casus").get_data(as_text=True)
     assert "Grenzen stellen bij een boze ouder" in page and "Daans eigen idee" not in page
-    chosen = sanne.get(f"/intervisie/rondes/{round_id}/casus?idee={idea_id}").get_data(as_text=True)
+    chosen = sanne.get(f"/intervisie/rondes/{round_id}/casus?idea={idea_id}").get_data(as_text=True)
     assert re.search(r'<textarea[^>]*name="help_question"[^>]*>\s*Grenzen stellen bij een boze ouder', chosen)

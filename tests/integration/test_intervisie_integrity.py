@@ -118,7 +118,7 @@ def test_when_the_group_will_choose_the_presenter_the_planned_presenters_case_go
     assert edit(lead, round_id, people, presenter="0").status_code == 302
     startable(app, round_id)
     # The group chooses Daan at the start: he does not get Sanne's case, nor does anyone else.
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["daan"].id)}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"presenter": str(people["daan"].id)}).status_code == 200
     for person in ("daan", "sanne", "fatima"):
         html = as_(app, login, people[person]).get(f"/intervisie/rondes/{round_id}/live/stand").get_data(as_text=True)
         assert "Moeder belde" not in html
@@ -263,11 +263,11 @@ def test_nonsense_ids_are_answered_not_crashed_on(app, team, login):
     round_id = planned_round(app, lead, t.id, people, presenter="0")
     startable(app, round_id)
     for value in (str(2**70), "-1", "abc", str(-2**70), ""):
-        response = post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": value})
+        response = post(lead, f"/intervisie/rondes/{round_id}/live/start", {"presenter": value})
         # Nobody chosen: said plainly (issue 12), never a crash.
         assert response.status_code == 422 and "Kies eerst wie inbrengt." in response.get_data(as_text=True)
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"inbrenger": str(people["daan"].id)}).status_code == 200
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": str(2**70)}).status_code == 400
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/start", {"presenter": str(people["daan"].id)}).status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": str(2**70)}).status_code == 400
     big = 2**70
     assert lead.get(f"/intervisie/rondes/{big}").status_code == 404
     assert lead.get(f"/intervisie/rondes/{big}.ics").status_code == 404
@@ -357,7 +357,7 @@ def test_parallel_votes_count_once(app, team, login):
     startable(app, round_id)
     post(lead, f"/intervisie/rondes/{round_id}/live/start")
     path = f"/intervisie/rondes/{round_id}/live/bijdragen"
-    answers = parallel([lambda c=c, tok=tok, i=i: send(c, tok, path, {"fase": 0, "tekst": f"Stem {i}"}).status_code
+    answers = parallel([lambda c=c, tok=tok, i=i: send(c, tok, path, {"phase": 0, "text": f"Stem {i}"}).status_code
                         for i, (c, tok) in enumerate(phones(app, login, people["daan"]))])
     assert sorted(answers) == [200] + [403] * (PARALLEL - 1)
     with app.app_context():
@@ -371,9 +371,9 @@ def test_parallel_questions_stay_within_the_maximum_of_three(app, team, login):
     round_id = planned_round(app, lead, t.id, people, method="roddel")
     startable(app, round_id)
     post(lead, f"/intervisie/rondes/{round_id}/live/start")
-    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0})
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0})
     path = f"/intervisie/rondes/{round_id}/live/bijdragen"
-    answers = parallel([lambda c=c, tok=tok, i=i: send(c, tok, path, {"fase": 1, "tekst": f"Vraag {i}"}).status_code
+    answers = parallel([lambda c=c, tok=tok, i=i: send(c, tok, path, {"phase": 1, "text": f"Vraag {i}"}).status_code
                         for i, (c, tok) in enumerate(phones(app, login, people["daan"]))])
     assert sorted(answers) == [200] * 3 + [403] * (PARALLEL - 3)
     with app.app_context():
@@ -390,7 +390,7 @@ def test_parallel_next_phase_moves_once(app, team, login):
     with app.app_context():
         version = db.session.get(Round, round_id).version
     path = f"/intervisie/rondes/{round_id}/live/volgende"
-    answers = parallel([lambda c=c, tok=tok: send(c, tok, path, {"fase": 0}).status_code
+    answers = parallel([lambda c=c, tok=tok: send(c, tok, path, {"phase": 0}).status_code
                         for c, tok in phones(app, login, people["lead"])])
     assert sorted(answers) == [200] + [409] * (PARALLEL - 1)
     assert live_phase(lead, round_id) == 1

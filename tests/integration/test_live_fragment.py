@@ -21,7 +21,7 @@ def test_phones_of_one_role_share_one_render_with_their_own_token(app, team, log
     round_id = planned_round(app, lead, t.id, people)
     startable(app, round_id)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0}).status_code == 200  # silent questions
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200  # silent questions
     daan, fatima = as_(app, login, people["daan"]), as_(app, login, people["fatima"])
     misses = live_fragment.cache.misses
     first, second = stand(daan, round_id), stand(fatima, round_id)
@@ -33,8 +33,8 @@ def test_phones_of_one_role_share_one_render_with_their_own_token(app, team, log
     assert 'data-server-now="20' in first
 
     # Daan writes in silence: his phone shows his question, Fatima's (shared) does not.
-    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": "Wat deed je toen?"}).status_code == 200
+    assert post(daan, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 1, "text": "Wat deed je toen?"}).status_code == 200
     assert "Wat deed je toen?" in stand(daan, round_id)
     assert "Wat deed je toen?" not in stand(fatima, round_id)
-    post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"fase": 1})
+    post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"phase": 1})
     assert "Wat deed je toen?" in stand(fatima, round_id)

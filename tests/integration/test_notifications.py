@@ -41,7 +41,7 @@ def person(make_team, make_person):
 
 def subscribe(client, subscription) -> int:
     token = csrf_token(client, "/meldingen/instellingen")
-    response = client.post("/push/subscriptions", json=subscription, headers={"X-CSRFToken": token})
+    response = client.post("/push/abonnementen", json=subscription, headers={"X-CSRFToken": token})
     assert response.status_code == 201, response.get_json()
     return response.get_json()["id"]
 
@@ -162,20 +162,20 @@ def test_subscriptions_are_refused_for_unknown_push_services(app, push, person, 
     for endpoint in ("http://169.254.169.254/latest/meta-data", "https://evil.example/push/1",
                      "https://fcm.googleapis.com.evil.example/x", "file:///etc/passwd",
                      push.origin.replace("127.0.0.1", "localhost") + "/push/1"):
-        response = client.post("/push/subscriptions", headers={"X-CSRFToken": token},
+        response = client.post("/push/abonnementen", headers={"X-CSRFToken": token},
                                json={"endpoint": endpoint, "keys": {"p256dh": "x", "auth": "y"}})
         assert response.status_code == 400, endpoint
     for garbage in ([], "x", {"endpoint": push.origin + "/push/1"}, {"endpoint": 5, "keys": {}}, None):
-        response = client.post("/push/subscriptions", headers={"X-CSRFToken": token}, json=garbage)
+        response = client.post("/push/abonnementen", headers={"X-CSRFToken": token}, json=garbage)
         assert response.status_code == 400
     fcm = {"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "keys": {"p256dh": "BA", "auth": "AA"}}
-    assert client.post("/push/subscriptions", headers={"X-CSRFToken": token}, json=fcm).status_code == 201
+    assert client.post("/push/abonnementen", headers={"X-CSRFToken": token}, json=fcm).status_code == 201
 
 
 def test_the_reported_allowlist_bypass_is_refused(app, push, person, login):
     client = login(person)
     token = csrf_token(client, "/meldingen/instellingen")
-    response = client.post("/push/subscriptions", headers={"X-CSRFToken": token},
+    response = client.post("/push/abonnementen", headers={"X-CSRFToken": token},
                            json={"endpoint": "https://127.0.0.1\\.notify.windows.com/x",
                                  "keys": {"p256dh": "BA", "auth": "AA"}})
     assert response.status_code == 400
@@ -224,10 +224,10 @@ def test_unsubscribe_and_remove_devices(app, push, person, make_person, make_tea
     # Someone else can neither remove nor unsubscribe this device.
     assert other.post(f"/meldingen/apparaten/{subscription_id}/verwijder",
                       data={"csrf_token": token}).status_code == 404
-    assert other.delete("/push/subscriptions", json={"endpoint": phone.endpoint},
+    assert other.delete("/push/abonnementen", json={"endpoint": phone.endpoint},
                         headers={"X-CSRFToken": token}).status_code == 404
     token = csrf_token(client, "/meldingen")
-    assert client.delete("/push/subscriptions", json={"endpoint": phone.endpoint},
+    assert client.delete("/push/abonnementen", json={"endpoint": phone.endpoint},
                          headers={"X-CSRFToken": token}).status_code == 204
     with app.app_context():
         assert db.session.scalar(select(func.count(PushSubscription.id))) == 0
@@ -293,7 +293,7 @@ def test_accepting_an_invite_tells_the_lead(app, make_team, make_person, login):
     lead = make_person(team, role="lead", name="Marieke de Vries")
     client = login(lead)
     token = csrf_token(client, f"/teams/{team.id}")
-    page = client.post(f"/teams/{team.id}/invites", data={"role": "member", "csrf_token": token})
+    page = client.post(f"/teams/{team.id}/uitnodigingen", data={"role": "member", "csrf_token": token})
     url = page.get_data(as_text=True).split('readonly value="', 1)[1].split('"', 1)[0]
     register_via_form(app.test_client(), SoftAuthenticator(origin="http://localhost"),
                       url.removeprefix("http://localhost"), {"person_name": "Daan Visser"})

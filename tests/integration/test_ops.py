@@ -111,14 +111,14 @@ def test_production_serves_hsts_and_logs_json(monkeypatch, tmp_path):
     application = create_app({**overrides, "WEBAUTHN_ORIGIN": "https://leerkring.example.nl"})
     with application.app_context():
         db.create_all()
-    response = application.test_client().get("/login")
+    response = application.test_client().get("/inloggen")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=63072000")
     with application.app_context():
         db.drop_all()
 
 
 def test_development_has_no_hsts(client):
-    assert "Strict-Transport-Security" not in client.get("/login").headers
+    assert "Strict-Transport-Security" not in client.get("/inloggen").headers
 
 
 def test_gunicorn_config_serves_streams_with_gevent_and_drains_on_sigterm(monkeypatch):

@@ -31,7 +31,7 @@ SETUP_FORM = {"organisation_name": "Jeugdzorg Rivierenland", "team_name": "Wijkt
 def founder(app, client):
     """The first person, set up through the setup link with a real passkey."""
     phone = SoftAuthenticator(origin=ORIGIN)
-    response = register_via_form(client, phone, f"/setup/{setup_token(app)}", SETUP_FORM)
+    response = register_via_form(client, phone, f"/inrichten/{setup_token(app)}", SETUP_FORM)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["redirect"] == "/"
     return phone
@@ -46,7 +46,7 @@ def signed_in_name(client) -> str | None:
 
 
 def sign_out(client):
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/profile")})
+    client.post("/uitloggen", data={"csrf_token": csrf_token(client, "/profiel")})
 
 
 def test_setup_creates_organisation_admin_and_signs_in(app, client, founder):
@@ -70,9 +70,9 @@ def test_setup_link_works_once(app, client, founder):
 
 def test_setup_form_keeps_input_and_explains_errors(app, client):
     token = setup_token(app)
-    response = client.post(f"/setup/{token}", data={
+    response = client.post(f"/inrichten/{token}", data={
         "organisation_name": "Jeugdzorg Rivierenland", "team_name": "", "person_name": "x" * 200,
-        "csrf_token": csrf_token(client, f"/setup/{token}"),
+        "csrf_token": csrf_token(client, f"/inrichten/{token}"),
     })
     assert response.status_code == 422
     text = response.get_data(as_text=True)
@@ -94,7 +94,7 @@ def test_sign_out_and_sign_in_with_passkey(app, client, founder):
 
 def test_sign_in_rotates_the_session(app, client, founder):
     sign_out(client)
-    client.get("/login")
+    client.get("/inloggen")
     with client.session_transaction() as sess:
         sess["planted"] = "by an attacker"
     sign_in(client, founder)
@@ -104,13 +104,13 @@ def test_sign_in_rotates_the_session(app, client, founder):
 
 def test_replayed_challenge_is_refused(app, client, founder):
     sign_out(client)
-    token = csrf_token(client, "/login")
-    options = client.post("/login/options", headers={"X-CSRFToken": token}).get_json()
+    token = csrf_token(client, "/inloggen")
+    options = client.post("/inloggen/opties", headers={"X-CSRFToken": token}).get_json()
     credential = founder.get(options)
-    assert post_json(client, "/login/verify", {"credential": credential}, token).status_code == 200
+    assert post_json(client, "/inloggen/controle", {"credential": credential}, token).status_code == 200
     sign_out(client)
-    token = csrf_token(client, "/login")
-    replay = post_json(client, "/login/verify", {"credential": credential}, token)
+    token = csrf_token(client, "/inloggen")
+    replay = post_json(client, "/inloggen/controle", {"credential": credential}, token)
     assert replay.status_code == 400
     assert signed_in_name(client) is None
 
@@ -118,11 +118,11 @@ def test_replayed_challenge_is_refused(app, client, founder):
 def test_challenge_of_another_session_is_refused(app, client, founder):
     sign_out(client)
     other = app.test_client()
-    other_token = csrf_token(other, "/login")
-    foreign_options = other.post("/login/options", headers={"X-CSRFToken": other_token}).get_json()
-    token = csrf_token(client, "/login")
-    client.post("/login/options", headers={"X-CSRFToken": token})
-    response = post_json(client, "/login/verify", {"credential": founder.get(foreign_options)}, token)
+    other_token = csrf_token(other, "/inloggen")
+    foreign_options = other.post("/inloggen/opties", headers={"X-CSRFToken": other_token}).get_json()
+    token = csrf_token(client, "/inloggen")
+    client.post("/inloggen/opties", headers={"X-CSRFToken": token})
+    response = post_json(client, "/inloggen/controle", {"credential": founder.get(foreign_options)}, token)
     assert response.status_code == 400
     assert signed_in_name(client) is None
 
@@ -138,12 +138,12 @@ def test_wrong_origin_is_refused(app, client, founder):
 def test_registration_with_wrong_origin_is_refused_and_can_be_retried(app, client):
     phone = SoftAuthenticator(origin=ORIGIN)
     token = setup_token(app)
-    response = register_via_form(client, phone, f"/setup/{token}", SETUP_FORM, origin="https://evil.example")
+    response = register_via_form(client, phone, f"/inrichten/{token}", SETUP_FORM, origin="https://evil.example")
     assert response.status_code == 400
     body = response.get_json()
     assert "options" in body  # a fresh challenge, so one more tap can succeed
-    csrf = csrf_token(client, "/login")
-    retry = post_json(client, f"/setup/{token}/passkey", {"credential": phone.create(body["options"])}, csrf)
+    csrf = csrf_token(client, "/inloggen")
+    retry = post_json(client, f"/inrichten/{token}/passkey", {"credential": phone.create(body["options"])}, csrf)
     assert retry.status_code == 200
     assert signed_in_name(client) == "Marieke"
 
@@ -169,7 +169,7 @@ def test_without_user_verification_is_refused(app, client, founder):
 
 def test_registration_without_user_verification_is_refused(app, client):
     phone = SoftAuthenticator(origin=ORIGIN, user_verified=False)
-    response = register_via_form(client, phone, f"/setup/{setup_token(app)}", SETUP_FORM)
+    response = register_via_form(client, phone, f"/inrichten/{setup_token(app)}", SETUP_FORM)
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(Person)) is None
@@ -186,12 +186,12 @@ def test_unknown_credential_is_refused(app, client, founder):
 
 
 def test_second_passkey_and_removal(app, client, founder):
-    token = csrf_token(client, "/profile")
-    step = client.post("/profile/passkeys/new", data={"csrf_token": token})
+    token = csrf_token(client, "/profiel")
+    step = client.post("/profiel/passkeys/nieuw", data={"csrf_token": token})
     second_phone = SoftAuthenticator(origin=ORIGIN)
     options = options_on(step.get_data(as_text=True))
     assert len(options["excludeCredentials"]) == 1  # the first phone is not offered again
-    response = post_json(client, "/profile/passkeys/verify", {"credential": second_phone.create(options)}, token)
+    response = post_json(client, "/profiel/passkeys/controle", {"credential": second_phone.create(options)}, token)
     assert response.status_code == 200, response.get_json()
     with app.app_context():
         passkeys = db.session.scalars(select(Passkey).order_by(Passkey.id)).all()
@@ -202,14 +202,14 @@ def test_second_passkey_and_removal(app, client, founder):
     sign_out(client)
     assert sign_in(client, second_phone).status_code == 200
     # Remove the first phone's passkey: it can no longer sign in.
-    token = csrf_token(client, "/profile")
-    client.post(f"/profile/passkeys/{first_id}/remove", data={"csrf_token": token})
+    token = csrf_token(client, "/profiel")
+    client.post(f"/profiel/passkeys/{first_id}/verwijder", data={"csrf_token": token})
     sign_out(client)
     assert sign_in(client, founder).status_code == 400
     assert sign_in(client, second_phone).status_code == 200
     # The last passkey cannot be removed.
-    token = csrf_token(client, "/profile")
-    page = client.post(f"/profile/passkeys/{second_id}/remove", data={"csrf_token": token}, follow_redirects=True)
+    token = csrf_token(client, "/profiel")
+    page = client.post(f"/profiel/passkeys/{second_id}/verwijder", data={"csrf_token": token}, follow_redirects=True)
     assert "enige passkey" in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Passkey)).id == second_id
@@ -221,21 +221,21 @@ def test_cannot_remove_someone_elses_passkey(app, client, founder, make_person, 
         other = make_person(team)
         founder_key = db.session.scalar(select(Passkey)).id
     other_client = login(other, on=app.test_client())
-    token = csrf_token(other_client, "/profile")
-    response = other_client.post(f"/profile/passkeys/{founder_key}/remove", data={"csrf_token": token})
+    token = csrf_token(other_client, "/profiel")
+    response = other_client.post(f"/profiel/passkeys/{founder_key}/verwijder", data={"csrf_token": token})
     assert response.status_code == 404
 
 
 def test_add_passkey_ceremony_cannot_be_finished_by_another_person(app, client, founder, make_person, login):
-    token = csrf_token(client, "/profile")
-    step = client.post("/profile/passkeys/new", data={"csrf_token": token})
+    token = csrf_token(client, "/profiel")
+    step = client.post("/profiel/passkeys/nieuw", data={"csrf_token": token})
     options = options_on(step.get_data(as_text=True))
     with app.app_context():
         other = make_person(db.session.scalar(select(Team)))
     other_client = login(other, on=app.test_client())
-    other_token = csrf_token(other_client, "/profile")
+    other_token = csrf_token(other_client, "/profiel")
     # The other person has no ceremony in their session: nothing is added to anyone.
-    response = post_json(other_client, "/profile/passkeys/verify",
+    response = post_json(other_client, "/profiel/passkeys/controle",
                          {"credential": SoftAuthenticator(origin=ORIGIN).create(options)}, other_token)
     assert response.status_code == 400
     with app.app_context():
@@ -247,7 +247,7 @@ def test_recovery_link_gives_a_new_passkey_and_ends_old_sessions(app, client, fo
     lead_token = csrf_token(client, "/")
     with app.app_context():
         team_id = db.session.scalar(select(Team)).id
-    page = client.post(f"/teams/{team_id}/invites", data={"csrf_token": lead_token, "role": "member"})
+    page = client.post(f"/teams/{team_id}/uitnodigingen", data={"csrf_token": lead_token, "role": "member"})
     invite_url = page.get_data(as_text=True).split('id="issued-link" type="text" readonly value="', 1)[1].split('"')[0]
     colleague = app.test_client()
     old_phone = SoftAuthenticator(origin=ORIGIN)
@@ -260,7 +260,7 @@ def test_recovery_link_gives_a_new_passkey_and_ends_old_sessions(app, client, fo
 
     # ...loses it; the lead issues a recovery link.
     token = csrf_token(client, f"/teams/{team_id}")
-    page = client.post(f"/teams/{team_id}/members/{daan_id}/recovery", data={"csrf_token": token})
+    page = client.post(f"/teams/{team_id}/leden/{daan_id}/herstellink", data={"csrf_token": token})
     assert page.status_code == 200
     recovery_url = page.get_data(as_text=True).split('readonly value="', 1)[1].split('"')[0]
     recovery_path = recovery_url.removeprefix("http://localhost")
@@ -283,31 +283,31 @@ def test_member_cannot_issue_recovery(app, client, founder, make_person, login):
         member, other = make_person(team), make_person(team)
     member_client = login(member, on=app.test_client())
     token = csrf_token(member_client, f"/teams/{team_id}")
-    response = member_client.post(f"/teams/{team_id}/members/{other.id}/recovery", data={"csrf_token": token})
+    response = member_client.post(f"/teams/{team_id}/leden/{other.id}/herstellink", data={"csrf_token": token})
     assert response.status_code == 403
 
 
 def test_expired_challenge_is_refused(app, client, founder):
     sign_out(client)
-    token = csrf_token(client, "/login")
-    options = client.post("/login/options", headers={"X-CSRFToken": token}).get_json()
+    token = csrf_token(client, "/inloggen")
+    options = client.post("/inloggen/opties", headers={"X-CSRFToken": token}).get_json()
     with app.app_context():
         from app.accounts.models import WebAuthnChallenge
         for row in db.session.scalars(select(WebAuthnChallenge)):
             row.expires_at = row.expires_at - timedelta(hours=1)
         db.session.commit()
-    response = post_json(client, "/login/verify", {"credential": founder.get(options)}, token)
+    response = post_json(client, "/inloggen/controle", {"credential": founder.get(options)}, token)
     assert response.status_code == 400
 
 
 def test_autofill_and_button_ceremonies_do_not_overwrite_each_other(app, client, founder):
     sign_out(client)
-    token = csrf_token(client, "/login")
-    button = client.post("/login/options", json={"mediation": "optional"}, headers={"X-CSRFToken": token}).get_json()
+    token = csrf_token(client, "/inloggen")
+    button = client.post("/inloggen/opties", json={"mediation": "optional"}, headers={"X-CSRFToken": token}).get_json()
     # The autofill request answers later than the button's, as it can on a slow network.
-    autofill = client.post("/login/options", json={"mediation": "conditional"},
+    autofill = client.post("/inloggen/opties", json={"mediation": "conditional"},
                            headers={"X-CSRFToken": token}).get_json()
     assert autofill["challenge"] != button["challenge"]
-    response = post_json(client, "/login/verify", {"credential": founder.get(button), "mediation": "optional"}, token)
+    response = post_json(client, "/inloggen/controle", {"credential": founder.get(button), "mediation": "optional"}, token)
     assert response.status_code == 200
     assert signed_in_name(client) == "Marieke"

@@ -47,11 +47,11 @@ def run_live_round(app, lead, poster, round_id, text):
     """Start a round, move to the silent questions, let `poster` ask one, reveal and finish."""
     startable(app, round_id)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
-    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": 0})
-    assert post(poster, f"/intervisie/rondes/{round_id}/live/bijdragen", {"fase": 1, "tekst": text}).status_code == 200
-    post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"fase": 1})
+    post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0})
+    assert post(poster, f"/intervisie/rondes/{round_id}/live/bijdragen", {"phase": 1, "text": text}).status_code == 200
+    post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"phase": 1})
     for _ in range(12):
-        moved = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"fase": live_phase(lead, round_id)})
+        moved = post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": live_phase(lead, round_id)})
         if "De ronde is klaar" in moved.get_data(as_text=True):
             break
     with app.app_context():
@@ -69,7 +69,7 @@ def story(app, team, login):
     lead = login(people["lead"])
     sanne, daan = as_(app, login, people["sanne"]), as_(app, login, people["daan"])
     presented = planned_round(app, lead, t.id, people, title="Ronde waarin Sanne inbrengt")
-    post(sanne, f"/intervisie/rondes/{presented}/rsvp", {"antwoord": "yes"})
+    post(sanne, f"/intervisie/rondes/{presented}/rsvp", {"answer": "yes"})
     write_case(sanne, presented)
     reflect(sanne, presented, takeaway="Ik vraag eerder hulp.", action_1="Bel de <i>gedragswetenschapper</i>",
             learning_point="Sannes leerpunt: ik wil te snel oplossen.", score="4")
@@ -84,7 +84,7 @@ def story(app, team, login):
     write_case(daan, hidden, text="Daans geheime casus over een gezin.", question="Daans hulpvraag?")
     # A device and a calendar link.
     token = csrf_token(sanne, "/meldingen/instellingen")
-    assert sanne.post("/push/subscriptions", headers={"X-CSRFToken": token}, json={
+    assert sanne.post("/push/abonnementen", headers={"X-CSRFToken": token}, json={
         "endpoint": "https://fcm.googleapis.com/fcm/send/sannes-telefoon",
         "keys": {"p256dh": "geheime-sleutel-p256dh", "auth": "geheim-auth"}}).status_code == 201
     sanne.post("/intervisie/agenda", data={"csrf_token": csrf_token(sanne, "/intervisie/agenda")})
@@ -94,7 +94,7 @@ def story(app, team, login):
 
 def test_export_holds_everything_about_the_person_and_nothing_private_of_others(app, story):
     sanne = story["sanne"]
-    response = sanne.get("/profile/export")
+    response = sanne.get("/profiel/download")
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Disposition"].startswith("attachment")
     data = response.get_json()
@@ -129,13 +129,13 @@ def test_export_holds_everything_about_the_person_and_nothing_private_of_others(
     with app.app_context():
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(
             AuditEvent.kind == "data_exported", AuditEvent.subject_id == story["people"]["sanne"].id)) == 1
-    again = sanne.get("/profile/export").get_json()
+    again = sanne.get("/profiel/download").get_json()
     assert [e["kind"] for e in again["security"]] == ["Gegevens gedownload"]
 
 
 def test_readable_page_shows_each_part_translated_and_escaped(app, story):
     sanne = story["sanne"]
-    response = sanne.get("/profile/gegevens")
+    response = sanne.get("/profiel/gegevens")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
     for part in hooks.of(app).exports:
@@ -144,7 +144,7 @@ def test_readable_page_shows_each_part_translated_and_escaped(app, story):
     assert "<script>alert(" not in page and "&lt;script&gt;alert(" in page
     assert "<i>gedragswetenschapper</i>" not in page and "&lt;i&gt;gedragswetenschapper" in page
     assert "Sannes leerpunt" in page and "Hulpvraag" in page and "Daans eigen leerpunt" not in page
-    english = sanne.get("/profile/gegevens", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    english = sanne.get("/profiel/gegevens", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "My data" in english and "Your reflections and learning points" in english and "Learning point" in english
     with app.app_context():
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.kind == "data_exported")) == 2
@@ -154,9 +154,9 @@ def test_deleting_an_account_removes_own_writing_and_keeps_others_views_whole(ap
     people, sanne, lead = story["people"], story["sanne"], story["lead"]
     daan = story["daan"]
     daan_id = people["daan"].id
-    token = csrf_token(daan, "/profile/delete")
-    done = daan.post("/profile/delete", data={"csrf_token": token})
-    assert done.status_code == 302 and daan.get("/profile").status_code == 302
+    token = csrf_token(daan, "/profiel/verwijder")
+    done = daan.post("/profiel/verwijder", data={"csrf_token": token})
+    assert done.status_code == 302 and daan.get("/profiel").status_code == 302
     with app.app_context():
         assert db.session.get(Person, daan_id) is None
         # His own writing is gone: learning point, his question-free case, his seat in a coming round.
@@ -202,7 +202,7 @@ def test_deleting_removes_the_question_text_from_the_live_history(app, story):
     """Sanne deletes her account: her question leaves the history the others see."""
     sanne, daan = story["sanne"], story["daan"]
     assert "Sannes vraag" in daan.get(f"/intervisie/rondes/{story['asked']}/live/stand").get_data(as_text=True)
-    sanne.post("/profile/delete", data={"csrf_token": csrf_token(sanne, "/profile/delete")})
+    sanne.post("/profiel/verwijder", data={"csrf_token": csrf_token(sanne, "/profiel/verwijder")})
     state = daan.get(f"/intervisie/rondes/{story['asked']}/live/stand")
     assert state.status_code == 200 and "Sannes vraag" not in state.get_data(as_text=True)
     with app.app_context():
@@ -216,20 +216,20 @@ def test_the_last_admin_cannot_leave_an_organisation_without_one(app, make_team,
     admin = make_person(team, role="lead", name="Anne Admin", admin=True)
     make_person(team, name="Bram Lid")
     client = login(admin)
-    page = client.get("/profile/delete")
+    page = client.get("/profiel/verwijder")
     assert page.status_code == 200 and "laatste beheerder" in page.get_data(as_text=True)
     assert "Ja, verwijder mijn account" not in page.get_data(as_text=True)
-    refused = client.post("/profile/delete", data={"csrf_token": csrf_token(client, "/profile")})
+    refused = client.post("/profiel/verwijder", data={"csrf_token": csrf_token(client, "/profiel")})
     assert refused.status_code == 409 and "laatste beheerder" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Person, admin.id) is not None
     # With a second admin, the first may go.
     second = make_person(team, name="Carla Admin", admin=True)
-    assert client.post("/profile/delete", data={"csrf_token": csrf_token(client, "/profile")}).status_code == 302
+    assert client.post("/profiel/verwijder", data={"csrf_token": csrf_token(client, "/profiel")}).status_code == 302
     with app.app_context():
         assert db.session.get(Person, admin.id) is None and db.session.get(Person, second.id) is not None
     # The organisation's log says an account was deleted, and whose it was nowhere.
-    log = login(second, on=app.test_client()).get("/admin/audit-log")
+    log = login(second, on=app.test_client()).get("/beheer/logboek")
     assert log.status_code == 200 and "Account verwijderd" in log.get_data(as_text=True)
     assert "Anne Admin" not in log.get_data(as_text=True)
 
@@ -238,7 +238,7 @@ def test_the_only_person_of_an_organisation_takes_it_along(app, make_team, make_
     team = make_team()
     only = make_person(team, role="lead", admin=True)
     client = login(only)
-    assert client.post("/profile/delete", data={"csrf_token": csrf_token(client, "/profile")}).status_code == 302
+    assert client.post("/profiel/verwijder", data={"csrf_token": csrf_token(client, "/profiel")}).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count(Organisation.id))) == 0
 
@@ -340,10 +340,10 @@ def test_privacy_page_is_public_and_generated_from_the_settings(app, client, mak
     english = client.get("/privacy", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "45 days" in english and "Privacy" in english and "Who sees it" in english
     # Reachable from the profile and the sign-in page.
-    assert 'href="/privacy"' in client.get("/login").get_data(as_text=True)
+    assert 'href="/privacy"' in client.get("/inloggen").get_data(as_text=True)
     member = login(make_person(make_team()))
-    profile = member.get("/profile").get_data(as_text=True)
-    assert 'href="/privacy"' in profile and 'href="/profile/gegevens"' in profile
+    profile = member.get("/profiel").get_data(as_text=True)
+    assert 'href="/privacy"' in profile and 'href="/profiel/gegevens"' in profile
 
 
 def test_other_features_plug_into_export_and_deletion_without_changes(app, make_team, make_person, login):
@@ -354,7 +354,7 @@ def test_other_features_plug_into_export_and_deletion_without_changes(app, make_
     registry.add_eraser(hooks.Eraser("buddies", lambda s, p: erased.append(p.id)))
     person = make_person(make_team())
     client = login(person)
-    assert client.get("/profile/export").get_json()["buddies"][0]["buddy"] == "Kees"
-    assert "Buddy-geschiedenis" in client.get("/profile/gegevens").get_data(as_text=True)
-    client.post("/profile/delete", data={"csrf_token": csrf_token(client, "/profile")})
+    assert client.get("/profiel/download").get_json()["buddies"][0]["buddy"] == "Kees"
+    assert "Buddy-geschiedenis" in client.get("/profiel/gegevens").get_data(as_text=True)
+    client.post("/profiel/verwijder", data={"csrf_token": csrf_token(client, "/profiel")})
     assert erased == [person.id]

@@ -14,23 +14,23 @@ from conftest import SESSION_PREFIX, TEST_REDIS_URL, app_config, csrf_token, del
 def test_post_without_csrf_token_is_refused(app, make_team, make_person, login):
     team = make_team()
     client = login(make_person(team, role="lead"))
-    response = client.post(f"/teams/{team.id}/invites", data={"role": "member"})
+    response = client.post(f"/teams/{team.id}/uitnodigingen", data={"role": "member"})
     assert response.status_code == 400
     assert "Probeer het nog eens" in response.get_data(as_text=True)
-    assert client.post("/login/options").status_code == 400
-    assert client.post("/logout").status_code == 400
+    assert client.post("/inloggen/opties").status_code == 400
+    assert client.post("/uitloggen").status_code == 400
 
 
 def test_csrf_token_of_another_session_is_refused(app, make_team, make_person, login):
     team = make_team()
     client = login(make_person(team, role="lead"))
     foreign = csrf_token(app.test_client())
-    response = client.post(f"/teams/{team.id}/invites", data={"role": "member"}, headers={"X-CSRFToken": foreign})
+    response = client.post(f"/teams/{team.id}/uitnodigingen", data={"role": "member"}, headers={"X-CSRFToken": foreign})
     assert response.status_code == 400
 
 
 def test_security_headers(client):
-    response = client.get("/login")
+    response = client.get("/inloggen")
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert "frame-ancestors 'none'" in csp
@@ -52,14 +52,14 @@ def test_session_cookie_secure_follows_app_url(tmp_path, monkeypatch):
 
 
 def test_no_inline_script_or_style_in_pages(client):
-    html = client.get("/login").get_data(as_text=True)
+    html = client.get("/inloggen").get_data(as_text=True)
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag or 'type="application/json"' in tag
     assert " style=" not in html and "<style" not in html
 
 
 def test_static_files_have_hashed_names_and_long_cache(client):
-    html = client.get("/login").get_data(as_text=True)
+    html = client.get("/inloggen").get_data(as_text=True)
     css = re.search(r'href="(/static/css/app\.[0-9a-f]{10}\.css)"', html).group(1)
     response = client.get(css)
     assert response.status_code == 200
@@ -69,32 +69,32 @@ def test_static_files_have_hashed_names_and_long_cache(client):
 
 
 def test_responses_are_compressed(client):
-    html = client.get("/login").get_data(as_text=True)
+    html = client.get("/inloggen").get_data(as_text=True)
     htmx = re.search(r'src="(/static/vendor/htmx\.min\.[0-9a-f]{10}\.js)"', html).group(1)
     assert client.get(htmx, headers={"Accept-Encoding": "br"}).headers.get("Content-Encoding") == "br"
-    assert client.get("/login", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") == "gzip"
+    assert client.get("/inloggen", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") == "gzip"
 
 
 @pytest.mark.parametrize("method,path,body", [
-    ("POST", "/login/verify", "not json"),
-    ("POST", "/login/verify", json.dumps({"credential": "x"})),
-    ("POST", "/login/verify", json.dumps({"credential": {"rawId": "!!!", "response": {}}})),
-    ("POST", "/login/verify", json.dumps({"credential": {"id": "AAAA", "rawId": "AAAA", "type": "public-key",
+    ("POST", "/inloggen/controle", "not json"),
+    ("POST", "/inloggen/controle", json.dumps({"credential": "x"})),
+    ("POST", "/inloggen/controle", json.dumps({"credential": {"rawId": "!!!", "response": {}}})),
+    ("POST", "/inloggen/controle", json.dumps({"credential": {"id": "AAAA", "rawId": "AAAA", "type": "public-key",
                                                           "response": {"clientDataJSON": "e30",
                                                                        "authenticatorData": "AAAA",
                                                                        "signature": "AAAA"}}})),
-    ("POST", "/setup/nope/passkey", json.dumps({"credential": {}})),
-    ("POST", "/invite/nope/passkey", "[]"),
-    ("POST", "/recover/nope/passkey", "{}"),
-    ("GET", "/setup/" + "x" * 500, None),
+    ("POST", "/inrichten/nope/passkey", json.dumps({"credential": {}})),
+    ("POST", "/uitnodiging/nope/passkey", "[]"),
+    ("POST", "/herstel/nope/passkey", "{}"),
+    ("GET", "/inrichten/" + "x" * 500, None),
     ("GET", "/teams/99999999999999999999", None),
     ("GET", "/teams/abc", None),
-    ("POST", "/profile/passkeys/verify", json.dumps({"credential": {"rawId": 5}})),
-    ("DELETE", "/login", None),
+    ("POST", "/profiel/passkeys/controle", json.dumps({"credential": {"rawId": 5}})),
+    ("DELETE", "/inloggen", None),
 ])
 def test_garbage_never_yields_a_500(app, make_team, make_person, login, method, path, body):
     client = login(make_person(make_team()))
-    token = csrf_token(client, "/profile")
+    token = csrf_token(client, "/profiel")
     response = client.open(path, method=method, data=body, content_type="application/json",
                            headers={"X-CSRFToken": token})
     assert response.status_code < 500, response.get_data(as_text=True)[:300]
@@ -102,10 +102,10 @@ def test_garbage_never_yields_a_500(app, make_team, make_person, login, method, 
 
 def test_login_verify_with_garbage_when_a_challenge_is_pending(client):
     token = csrf_token(client)
-    client.post("/login/options", headers={"X-CSRFToken": token})
+    client.post("/inloggen/opties", headers={"X-CSRFToken": token})
     for credential in ({"rawId": "AAAA"}, {"rawId": "AAAA", "response": "x"}, {"rawId": None}):
-        client.post("/login/options", headers={"X-CSRFToken": token})
-        response = client.post("/login/verify", data=json.dumps({"credential": credential}),
+        client.post("/inloggen/opties", headers={"X-CSRFToken": token})
+        response = client.post("/inloggen/controle", data=json.dumps({"credential": credential}),
                                content_type="application/json", headers={"X-CSRFToken": token})
         assert response.status_code == 400
 
@@ -116,11 +116,11 @@ def test_sign_in_is_rate_limited(tmp_path):
         db.create_all()
     client = application.test_client()
     token = csrf_token(client)
-    codes = [client.post("/login/verify", data="{}", content_type="application/json",
+    codes = [client.post("/inloggen/controle", data="{}", content_type="application/json",
                          headers={"X-CSRFToken": token}).status_code for _ in range(7)]
     assert codes[:5] == [400] * 5
     assert codes[5:] == [429, 429]
-    page = client.post("/login/verify", data="{}", content_type="application/json", headers={"X-CSRFToken": token})
+    page = client.post("/inloggen/controle", data="{}", content_type="application/json", headers={"X-CSRFToken": token})
     assert "Even rustig aan" in page.get_data(as_text=True)
     with application.app_context():
         db.drop_all()
@@ -140,7 +140,7 @@ def redis_or_skip() -> str:
 def sign_in_attempts(application, n: int) -> list[int]:
     client = application.test_client()
     token = csrf_token(client)
-    return [client.post("/login/verify", data="{}", content_type="application/json",
+    return [client.post("/inloggen/controle", data="{}", content_type="application/json",
                         headers={"X-CSRFToken": token}).status_code for _ in range(n)]
 
 
@@ -171,13 +171,13 @@ def test_rate_limit_counters_in_a_shared_redis_belong_to_their_installation(tmp_
 
 def test_a_huge_body_is_refused_with_the_friendly_page(app, make_team, make_person, login):
     client = login(make_person(make_team()))
-    token = csrf_token(client, "/profile")
+    token = csrf_token(client, "/profiel")
     huge = b'{"endpoint": "' + b"x" * (40 * 1024 * 1024) + b'"}'
-    for path in ("/push/subscriptions", "/login/options"):
+    for path in ("/push/abonnementen", "/inloggen/opties"):
         response = client.post(path, data=huge, content_type="application/json", headers={"X-CSRFToken": token})
         assert response.status_code == 413, path
         assert "Dat is te groot" in response.get_data(as_text=True)
-    form = client.post("/profile", data={"csrf_token": token, "name": "x" * (2 * 1024 * 1024)})
+    form = client.post("/profiel", data={"csrf_token": token, "name": "x" * (2 * 1024 * 1024)})
     assert form.status_code == 413
 
 

@@ -32,10 +32,10 @@ def register_via_form(client, authenticator, path: str, form: dict, *, origin=No
 
 def sign_in(client, authenticator, *, origin=None, credential_id=None):
     """The sign-in ceremony on /login. Returns the verify response."""
-    token = csrf_token(client, "/login")
-    options = client.post("/login/options", headers={"X-CSRFToken": token}).get_json()
+    token = csrf_token(client, "/inloggen")
+    options = client.post("/inloggen/opties", headers={"X-CSRFToken": token}).get_json()
     credential = authenticator.get(options, origin=origin, credential_id=credential_id)
-    return post_json(client, "/login/verify", {"credential": credential}, token)
+    return post_json(client, "/inloggen/controle", {"credential": credential}, token)
 
 
 def recover_via_link(client, authenticator, path: str):

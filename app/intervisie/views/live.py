@@ -197,7 +197,7 @@ def form_int(name: str) -> int | None:
 
 
 def expected() -> int:
-    value = form_int("fase")
+    value = form_int("phase")
     if value is None:
         abort(400)
     return value
@@ -206,7 +206,7 @@ def expected() -> int:
 @bp.post("/rondes/<int:round_id>/live/start")
 @access.rule(ROUND, "facilitator")
 def live_start(round_id):
-    presenter = form_int("inbrenger")
+    presenter = form_int("presenter")
     return live_action(round_id, lambda acc: live_round.start(db.session, acc, utcnow(), presenter)
                        or announce(db.session, acc.round, "round_started", exclude=current_user.id))
 
@@ -226,7 +226,7 @@ def live_back(round_id):
 @bp.post("/rondes/<int:round_id>/live/verleng")
 @access.rule(ROUND, "facilitator")
 def live_extend(round_id):
-    minutes = request.form.get("minuten", type=int) or 0
+    minutes = request.form.get("minutes", type=int) or 0
     return live_action(round_id, lambda acc: live_round.extend(db.session, acc, expected(), minutes, utcnow()))
 
 
@@ -239,7 +239,7 @@ def live_reveal(round_id):
 @bp.post("/rondes/<int:round_id>/live/bijdragen")
 @access.rule(ROUND, "participant")
 def live_post(round_id):
-    text = clean_text(request.form.get("tekst") or "").strip()
+    text = clean_text(request.form.get("text") or "").strip()
     if not text:
         acc = access.loaded()
         if wants_block():
@@ -251,22 +251,22 @@ def live_post(round_id):
 @bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/waardeer")
 @access.rule(ROUND, "presenter")
 def live_rate(round_id, item_id):
-    rating = request.form.get("waardering") or None
+    rating = request.form.get("rating") or None
     return live_action(round_id, lambda acc: live_round.rate(db.session, acc, item_id, rating))
 
 
 @bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/helpt")
 @access.rule(ROUND, "presenter")
 def live_helpful(round_id, item_id):
-    helpful = request.form.get("helpt") == "1"
+    helpful = request.form.get("helpful") == "1"
     return live_action(round_id, lambda acc: live_round.mark_helpful(db.session, acc, item_id, helpful))
 
 
 @bp.post("/rondes/<int:round_id>/live/bijdragen/<int:item_id>/verberg")
 @access.rule(ROUND, "facilitator")
 def live_hide(round_id, item_id):
-    """Hide an item for everyone but its author; `verberg=0` shows it again (the undo)."""
-    hidden = request.form.get("verberg", "1") != "0"
+    """Hide an item for everyone but its author; `hidden=0` shows it again (the undo)."""
+    hidden = request.form.get("hidden", "1") != "0"
     return live_action(round_id, lambda acc: live_round.hide(db.session, acc, item_id, hidden),
                        undo_item=item_id if hidden else None)
 

@@ -137,7 +137,7 @@ def plan(team_id):
     form = NewPlanForm()
     fill_choices(form, team.id)
     if request.method == "GET":
-        template_id = request.args.get("sjabloon", type=int)
+        template_id = request.args.get("template", type=int)
         form.facilitator.data = current_user.id
         form.participants.data = [c[0] for c in form.participants.choices][:8]
         form.date.data, form.time.data = default_day(utcnow()), datetime.strptime("14:00", "%H:%M").time()

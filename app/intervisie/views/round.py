@@ -60,10 +60,10 @@ def round_page(round_id):
 @access.rule(ROUND, "participant")
 def answer(round_id):
     acc = access.loaded()
-    services.rsvp(db.session, acc.round, current_user.id, request.form.get("antwoord", ""))
+    services.rsvp(db.session, acc.round, current_user.id, request.form.get("answer", ""))
     db.session.commit()
     acc = services.access(db.session, current_user, round_id)
-    if request.form.get("waar") == "vandaag":  # the inline answer on Vandaag
+    if request.form.get("from") == "today":  # the inline answer on Vandaag
         if wants_block():
             return render_template("intervisie/_rsvp_inline.html", rnd=acc.round, me=acc.me)
         return redirect(url_for("web.today"))
@@ -91,7 +91,7 @@ def case(round_id):
             return redirect(url_for(".round_page", round_id=round_id))
     ideas = services.case_ideas(db.session, current_user.id)
     if request.method == "GET" and not form.help_question.data:
-        chosen = next((i for i in ideas if str(i["id"]) == request.args.get("idee")), None)
+        chosen = next((i for i in ideas if str(i["id"]) == request.args.get("idea")), None)
         if chosen:  # one tap on a noted idea: it becomes the help question to work on
             form.help_question.data = chosen["text"]
     status = 422 if form.errors or findings else 200
