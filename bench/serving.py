@@ -132,8 +132,12 @@ async def measure(base: str, rounds: list) -> dict:
 def scenario(model: str, database_url: str, redis_url: str) -> dict:
     port = free_port()
     base = f"http://localhost:{port}"
+    sizes = live_latency.ROUNDS, live_latency.PHONES
     live_latency.ROUNDS, live_latency.PHONES = STREAMS // 10, 10
-    data = live_latency.prepare(database_url, base)
+    try:
+        data = live_latency.prepare(database_url, base)
+    finally:
+        live_latency.ROUNDS, live_latency.PHONES = sizes
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": SECRET, "APP_URL": base,
            "RATELIMIT_AUTH": "100000 per minute", "LIVE_STREAMS_PER_PROCESS": str(STREAMS + 100),
            "LOG_FORMAT": "text", "LIVE_HEARTBEAT": "15"}
