@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import certifi
 import urllib3
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -234,7 +235,8 @@ class Sender:
         self.timeout = timeout
         self._headers: dict[str, tuple[float, dict]] = {}
         self._lock = threading.Lock()
-        options = {"num_pools": 32, "maxsize": connections, "retries": False,
+        # certifi's CA bundle, as requests used before: slim images may have no system store.
+        options = {"num_pools": 32, "maxsize": connections, "retries": False, "ca_certs": certifi.where(),
                    "timeout": urllib3.Timeout(connect=timeout, read=timeout)}
         self._direct = urllib3.PoolManager(**options)
         proxy = getproxies().get("https")
