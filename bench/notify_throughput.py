@@ -95,6 +95,7 @@ def measure() -> dict:
             db.drop_all()
             db.engine.dispose()
     service.terminate()
+    service.join(5)
     sent = counted.value
     print(f"Push worker: {sent} notifications delivered in {wall:.2f} s = {sent / wall:,.0f}/s "
           f"(worker process used {cpu:.2f} CPU-s: {sent / cpu:,.0f} per CPU-second; "
