@@ -90,8 +90,32 @@ def prepare(database_url: str, app_url: str) -> dict:
     return {"rounds": rounds}
 
 
+def gunicorn() -> str:
+    """gunicorn next to the Python running the benchmark (.venv/bin in `make bench`)."""
+    return str(Path(sys.executable).with_name("gunicorn"))
+
+
+def postgres_url() -> str:
+    """The PostgreSQL database the benchmarks empty and fill: `bench` unless BENCH_POSTGRES_URL says
+    otherwise (never the tests' database, which other runs use), created when missing."""
+    return os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
+
+
+def ensure_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    target = make_url(url)
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            if connection.scalar(text("select 1 from pg_database where datname = :n"), {"n": target.database}) is None:
+                connection.execute(text(f'create database "{target.database}"'))
+    finally:
+        engine.dispose()
+
+
 def start_server(port: int, workers: int, env: dict) -> subprocess.Popen:
-    command = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
+    command = [gunicorn(), "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
                "--threads", "400", "--workers", str(workers), "--graceful-timeout", "2", "--keep-alive", "75", "--log-level", "error",
                "app:create_app()"]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
@@ -211,7 +235,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def scenario(name: str, database_url: str, workers: int, redis_url: str | None) -> None:
+def scenario(name: str, database_url: str, workers: int, redis_url: str | None) -> dict:
     port = free_port()
     base = f"http://localhost:{port}"
     data = prepare(database_url, base)
@@ -235,14 +259,36 @@ def scenario(name: str, database_url: str, workers: int, redis_url: str | None) 
     print(f"  per phone       p50 {ms(statistics.median(finite))}  p95 {ms(percentile(finite, 95))}  max {ms(max(finite))}")
     print(f"  slowest phone   p50 {ms(statistics.median(per_change))}  p95 {ms(percentile(per_change, 95))}  "
           f"max {ms(max(per_change))}")
+    return {"p95": percentile(finite, 95), "p50": statistics.median(finite), "missed": missing,
+            "updates": len(per_phone)}
+
+
+def scenarios() -> dict:
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["embedded"] = scenario("Embedded (1 process, SQLite, in-process broker)",
+                                       f"sqlite:///{tmp}/bench.sqlite3", 1, None)
+    pg = postgres_url()
+    ensure_database(pg)
+    redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    results["scale-out"] = scenario("Scale-out (2 processes, PostgreSQL, Redis)", pg, 2, redis)
+    return results
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        scenario("Embedded (1 process, SQLite, in-process broker)", f"sqlite:///{tmp}/bench.sqlite3", 1, None)
-    pg = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    scenario("Scale-out (2 processes, PostgreSQL, Redis)", pg, 2, redis)
+    scenarios()
+
+
+def rows() -> list:
+    from bench.table import Row, at_most
+    found = []
+    labels = {"embedded": "1 process, SQLite", "scale-out": "2 processes, PostgreSQL + Redis"}
+    for key, result in scenarios().items():
+        found.append(at_most(f"Live propagation p95 per phone, {ROUNDS}×{PHONES} phones, {labels[key]} "
+                             f"({CHANGES} changes per round over {SPREAD:g} s)", result["p95"] * 1000, "ms", 300))
+        found.append(at_most(f"Live updates missed, {labels[key]}", result["missed"], "phones", 0,
+                             shown="0"))
+    return found
 
 
 if __name__ == "__main__":

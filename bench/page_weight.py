@@ -1,8 +1,10 @@
-"""What the first cold page load weighs: bytes on the wire for a new visitor's sign-in page.
+"""What a cold first page load weighs: bytes on the wire for the sign-in page and a live round page.
 
-Starts the app on a temporary SQLite database, opens /inloggen in headless Chromium with an empty
+Starts the app on a temporary SQLite database, opens each page in headless Chromium with an empty
 profile (nothing cached) and adds up the encoded (compressed) sizes of every response, first for
-the page itself and then including what the service worker precaches after the load.
+the page itself and then including what the service worker precaches after the load. The live
+round page is opened by a signed-in participant of a round that is about to start.
+Target (issue 11): at most 60 KB compressed for each.
 """
 from __future__ import annotations
 
@@ -27,24 +29,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+LIMIT_KB = 60
+
+
 def serve(tmp: Path):
+    """The app on a fresh database with one live-ready round; returns (server, url, round page, cookie)."""
     from app import create_app
-    from app.extensions import db
+    from bench import live_latency
     port = free_port()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite3'}",
-                      "APP_URL": f"http://localhost:{port}", "WEBAUTHN_RP_ID": "localhost",
-                      "WEBAUTHN_ORIGIN": f"http://localhost:{port}", "RATELIMIT_ENABLED": False})
-    with app.app_context():
-        db.create_all()
+    url = f"http://localhost:{port}"
+    database = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    sizes = live_latency.ROUNDS, live_latency.PHONES
+    live_latency.ROUNDS, live_latency.PHONES = 1, 3
+    try:
+        round_id, cookies = live_latency.prepare(database, url)["rounds"][0]
+    finally:  # the live latency benchmark runs after this one, at its own size
+        live_latency.ROUNDS, live_latency.PHONES = sizes
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": live_latency.SECRET,
+                      "APP_URL": url, "WEBAUTHN_RP_ID": "localhost",
+                      "WEBAUTHN_ORIGIN": url, "RATELIMIT_ENABLED": False})
     server = make_server("127.0.0.1", port, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://localhost:{port}"
+    return server, url, f"/intervisie/rondes/{round_id}/live", cookies[2][0]
 
 
-def measure(url: str, tmp: Path) -> dict:
+def measure(url: str, path: str, profile: Path, cookie: str | None = None) -> dict:
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp / "profile"), executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+            str(profile), executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        if cookie:
+            context.add_cookies([{"name": "session", "value": cookie, "url": url}])
         page = context.new_page()
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
@@ -52,7 +66,9 @@ def measure(url: str, tmp: Path) -> dict:
         urls: dict[str, str] = {}
         cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
         cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
-        page.goto(f"{url}/inloggen", wait_until="load")
+        response = page.goto(f"{url}{path}", wait_until="load")
+        if response is None or response.status != 200 or response.url != f"{url}{path}":
+            raise RuntimeError(f"{path} answered {response and response.status} at {response and response.url}")
         page.wait_for_timeout(300)
         page_bytes = sum(sizes.values())
         page_requests = len(sizes)
@@ -77,20 +93,38 @@ def measure(url: str, tmp: Path) -> dict:
             "by_url": {urls.get(k, k): v for k, v in sizes.items()}}
 
 
-def main() -> None:
+def measure_all() -> dict:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        server, url = serve(tmp)
+        server, url, live_path, cookie = serve(tmp)
         try:
-            result = measure(url, tmp)
+            results = {"sign-in page": measure(url, "/inloggen", tmp / "profile-login"),
+                       "live round page": measure(url, live_path, tmp / "profile-live", cookie)}
         finally:
             server.shutdown()
-    print("Cold load of /inloggen (empty browser cache, compressed bytes on the wire):")
-    for resource, size in sorted(result["by_url"].items(), key=lambda kv: -kv[1]):
-        print(f"  {size:>8,d}  {resource.replace(url, '')}")
-    print(f"  {result['page_bytes']:>8,d}  total for the page, {result['page_requests']} requests")
-    print(f"Service worker precache afterwards: {result['precache_files']} files, "
-          f"{result['precache_uncompressed_bytes']:,d} bytes uncompressed")
+    for name, result in results.items():
+        print(f"Cold load of the {name} (empty browser cache, compressed bytes on the wire):")
+        for resource, size in sorted(result["by_url"].items(), key=lambda kv: -kv[1]):
+            print(f"  {size:>8,d}  {resource.replace(url, '')}")
+        print(f"  {result['page_bytes']:>8,d}  total for the page, {result['page_requests']} requests")
+        print(f"Service worker precache afterwards: {result['precache_files']} files, "
+              f"{result['precache_uncompressed_bytes']:,d} bytes uncompressed")
+    return results
+
+
+def main() -> None:
+    measure_all()
+
+
+def rows() -> list:
+    from bench.table import Row, at_most
+    found = []
+    for name, result in measure_all().items():
+        found.append(at_most(f"Cold first visit, {name}: compressed bytes on the wire "
+                             f"({result['page_requests']} requests)", result["page_bytes"] / 1000, "KB", LIMIT_KB))
+        found.append(Row(f"Service worker precache after the {name} ({result['precache_files']} files, uncompressed)",
+                         result["precache_uncompressed_bytes"] / 1000, "KB"))
+    return found
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ MODELS = os.environ.get("BENCH_MODELS", "gthread,gevent").split(",")
 
 
 def start(port: int, model: str, env: dict) -> subprocess.Popen:
-    command = [str(live_latency.ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+    command = [live_latency.gunicorn(), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
                "--workers", "2", "--worker-class", model, "--threads", str(STREAMS // 2 + 200),
                "--worker-connections", str(STREAMS + 500), "--log-level", "error", "app:create_app()"]
     process = subprocess.Popen(command, cwd=live_latency.ROOT, env={**os.environ, **env}, start_new_session=True)
@@ -132,8 +132,12 @@ async def measure(base: str, rounds: list) -> dict:
 def scenario(model: str, database_url: str, redis_url: str) -> dict:
     port = free_port()
     base = f"http://localhost:{port}"
+    sizes = live_latency.ROUNDS, live_latency.PHONES
     live_latency.ROUNDS, live_latency.PHONES = STREAMS // 10, 10
-    data = live_latency.prepare(database_url, base)
+    try:
+        data = live_latency.prepare(database_url, base)
+    finally:
+        live_latency.ROUNDS, live_latency.PHONES = sizes
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": SECRET, "APP_URL": base,
            "RATELIMIT_AUTH": "100000 per minute", "LIVE_STREAMS_PER_PROCESS": str(STREAMS + 100),
            "LOG_FORMAT": "text", "LIVE_HEARTBEAT": "15"}
@@ -160,9 +164,24 @@ def scenario(model: str, database_url: str, redis_url: str) -> dict:
 
 
 def main() -> dict:
-    pg = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    pg = live_latency.postgres_url()
+    live_latency.ensure_database(pg)
     redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     return {model: scenario(model, pg, redis) for model in MODELS}
+
+
+def rows() -> list:
+    from bench.table import at_least, at_most
+    found = []
+    for model, result in main().items():
+        before, after, wanted = result["held"]
+        found.append(at_least(f"Open live streams held, {model} (2 processes)", min(before, after), "streams", wanted))
+        found.append(at_most(f"Main pages p95 at {RATE:g}/s open loop for {SECONDS:g} s beside the streams, {model}",
+                             result["p95"] * 1000, "ms", 25))
+        found.append(at_least(f"Page request rate achieved, {model}", result["rate"], "req/s", RATE * 0.95,
+                              shown=f"≥ {RATE * 0.95:g} req/s (95% of {RATE:g})"))
+        found.append(at_most(f"Page errors and time-outs, {model}", result["errors"], "requests", 0, shown="0"))
+    return found
 
 
 if __name__ == "__main__":

@@ -68,8 +68,7 @@ class Worker:
             return 0
         now = utcnow()
         try:
-            for job, outcome in finished:
-                services.record(db.session, job, outcome, now)
+            services.record_all(db.session, finished, now)
             db.session.commit()
         except Exception:
             # Unrecorded pushes keep their lease; when it runs out they are retried.
