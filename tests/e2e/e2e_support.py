@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -160,15 +161,15 @@ def empty_database() -> None:
             connection.execute(text("CREATE SCHEMA public"))
 
 
-def own_database(url: str) -> str:
-    """On PostgreSQL the live server gets a database of its own (the test database's name + _e2e):
-    tests that use the `app` fixture empty the test database while the server's data must stay."""
+def own_database(url: str, suffix: str) -> str:
+    """On PostgreSQL each live server gets a database of its own (the test database's name, _e2e_
+    and its folder's name): another server, or a test with the `app` fixture, empties its own."""
     from sqlalchemy.engine import make_url
     parsed = make_url(url)
     if not parsed.drivername.startswith("postgresql"):
         return url
     import psycopg
-    name = f"{parsed.database}_e2e"
+    name = f"{parsed.database}_e2e_{re.sub(r'[^a-z0-9_]', '_', suffix.lower())}"[:63]
     admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as connection:
         if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
@@ -187,7 +188,7 @@ def start_live_server(tmp_dir: Path) -> LiveServer:
     port = free_port()
     url = f"http://localhost:{port}"
     config = app_config(tmp_dir, APP_URL=url, WEBAUTHN_RP_ID="localhost", WEBAUTHN_ORIGIN=url)
-    config["SQLALCHEMY_DATABASE_URI"] = own_database(config["SQLALCHEMY_DATABASE_URI"])
+    config["SQLALCHEMY_DATABASE_URI"] = own_database(config["SQLALCHEMY_DATABASE_URI"], tmp_dir.name)
     app = create_app(config)
     with app.app_context():
         empty_database()
