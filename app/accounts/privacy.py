@@ -7,22 +7,20 @@ readable tree the HTML page renders, who may delete their account, and the priva
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import delete, func, or_, select, update
 
 from app.accounts import login_sessions
 from app.accounts.audit import label as event_label
 from app.accounts.audit import record_event
 from app.accounts.models import AccessLink, AuditEvent, Organisation, Person, PersonSession, WebAuthnChallenge
+from app import retention
 from app.hooks import Retention
 
-log = logging.getLogger(__name__)
 
 # Labels for keys any part may use; a part's own `labels` win.
 COMMON_LABELS = {
@@ -214,14 +212,7 @@ def purge(session, now: datetime, config) -> dict[str, int]:
 
 def retention_job(config):
     """hooks.Job run function for accounts' clean-up, with the app's settings."""
-    def run(session, now: datetime) -> None:
-        counts = purge(session, now, config)
-        log.info("retention accounts: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
-    return run
-
-
-def _days(n: int) -> str:
-    return ngettext("%(num)d dag", "%(num)d dagen", n)
+    return retention.logged_job("accounts", lambda session, now: purge(session, now, config))
 
 
 RETENTION = (
@@ -230,17 +221,17 @@ RETENTION = (
               lambda _config: _("Tot je je account verwijdert."), order=10),
     Retention("sessions", _l("Ingelogde apparaten (soort apparaat en data)"), _l("Alleen jij."),
               lambda config: _("Een apparaat dat %(days)s niet gebruikt is, wordt uitgelogd en vergeten.",
-                               days=_days(config["SESSION_IDLE_DAYS"])), order=11),
+                               days=retention.days(config["SESSION_IDLE_DAYS"])), order=11),
     Retention("links", _l("Uitnodigingen en herstellinks (met het e-mailadres van de uitgenodigde)"),
               _l("De teamleiders van het team en de beheerders van de organisatie."),
               lambda config: _("Een uitnodiging werkt %(invite)s, een herstellink %(hours)d uur; %(days)s na "
-                               "gebruik of verlopen worden ze verwijderd.", invite=_days(config["INVITE_DAYS"]),
-                               hours=config["RECOVERY_HOURS"], days=_days(config["RETENTION_LINK_DAYS"])),
+                               "gebruik of verlopen worden ze verwijderd.", invite=retention.days(config["INVITE_DAYS"]),
+                               hours=config["RECOVERY_HOURS"], days=retention.days(config["RETENTION_LINK_DAYS"])),
               order=12),
     Retention("audit", _l("Beveiligingslogboek: inloggen, passkeys, links, rollen, downloads, verwijderingen "
                           "(nooit inhoud)"),
               _l("Jij (over je eigen account) en de beheerders van je organisatie."),
               lambda config: _("%(days)s, daarna verwijderd. Na het verwijderen van een account blijft de "
-                               "gebeurtenis zonder naam staan.", days=_days(config["RETENTION_AUDIT_DAYS"])),
+                               "gebeurtenis zonder naam staan.", days=retention.days(config["RETENTION_AUDIT_DAYS"])),
               order=13),
 )

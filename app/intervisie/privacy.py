@@ -7,15 +7,14 @@ round, its counts and the live history stay whole for the others.
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import delete, select, update
 
 from app.accounts.models import Team
+from app import retention
 from app.hooks import ExportPart, Retention
 from app.intervisie import phases
 from app.intervisie.models import (
@@ -25,14 +24,10 @@ from app.intervisie.models import (
 from app.intervisie.services import PLAN_HORIZON
 from app.models_base import utcnow
 
-log = logging.getLogger(__name__)
-
 
 def logged(what: str, purge):
     """A retention job that logs how many it removed (a count, never a name or text)."""
-    def run(session, now: datetime) -> None:
-        log.info("retention intervisie: %s=%d", what, purge(session, now))
-    return run
+    return retention.logged_job("intervisie", lambda session, now: {what: purge(session, now)})
 
 
 ROLES = {phases.FACILITATOR: _l("Gespreksleider"), phases.PRESENTER: _l("Inbrenger"),
@@ -142,20 +137,16 @@ def erase(session, person) -> None:
     session.expire_all()  # loaded rounds and seats are stale after the bulk statements
 
 
-def _days(n: int) -> str:
-    return ngettext("%(num)d dag", "%(num)d dagen", n)
-
-
 RETENTION = (
     Retention("rounds", _l("Rondes: titel, datum, plaats, methode, wie meedoet en hun antwoord"),
               _l("De deelnemers van de ronde, en de teamleiders (alleen de planning, nooit de inhoud)."),
               lambda _config: _("Zolang het team bestaat. Rondes worden tot %(days)s vooruit gepland.",
-                                days=_days(PLAN_HORIZON.days)), order=20),
+                                days=retention.days(PLAN_HORIZON.days)), order=20),
     Retention("cases", _l("Casus en hulpvraag, en de vragen en adviezen in een ronde"),
               _l("Alleen de deelnemers van de ronde; de casus vanaf %(hours)d uur voor de ronde "
                  "(teaminstelling), de inbrenger altijd.", hours=DEFAULT_PREVIEW_HOURS),
               lambda _config: _("%(days)s na de ronde verwijderd (standaard; een team kiest zelf 1 tot 30 dagen).",
-                                days=_days(DEFAULT_RETENTION_DAYS)), order=21),
+                                days=retention.days(DEFAULT_RETENTION_DAYS)), order=21),
     Retention("reflections", _l("Je leerpunt, je evaluatie van de ronde en (als inbrenger) wat je meeneemt"),
               _l("Alleen jij."), lambda _config: _("Tot je je account verwijdert."), order=22),
     Retention("actions", _l("Je acties na een ronde"),

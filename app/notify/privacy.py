@@ -2,20 +2,17 @@
 deletion with an account, the daily clean-up, and its lines on the privacy page."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import delete, exists, func, select
 
+from app import retention
 from app.hooks import ExportPart, Retention
 from app.notify import kinds
 from app.notify.models import Notification, NotificationPreference, PushDelivery, PushSubscription
 from app.notify.services import preferences
-
-log = logging.getLogger(__name__)
 
 
 def export_notifications(session, person) -> list[dict]:
@@ -84,22 +81,16 @@ def purge(session, now: datetime, config) -> dict[str, int]:
 
 
 def retention_job(config):
-    def run(session, now: datetime) -> None:
-        counts = purge(session, now, config)
-        log.info("retention notify: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
-    return run
-
-
-def _days(n: int) -> str:
-    return ngettext("%(num)d dag", "%(num)d dagen", n)
+    """hooks.Job run function for notify's clean-up, with the app's settings."""
+    return retention.logged_job("notify", lambda session, now: purge(session, now, config))
 
 
 RETENTION = (
     Retention("notifications", _l("Meldingen in je inbox"), _l("Alleen jij."),
-              lambda config: _("%(days)s, daarna verwijderd.", days=_days(config["RETENTION_NOTIFICATION_DAYS"])),
+              lambda config: _("%(days)s, daarna verwijderd.", days=retention.days(config["RETENTION_NOTIFICATION_DAYS"])),
               order=30),
     Retention("devices", _l("Apparaten met meldingen (het adres van de pushdienst van je browser)"),
               _l("Alleen jij; de pushdienst van je browser bezorgt de melding."),
               lambda config: _("Tot je meldingen uitzet, of tot er %(days)s geen melding meer aankwam en een "
-                               "melding mislukte.", days=_days(config["RETENTION_PUSH_DEAD_DAYS"])), order=31),
+                               "melding mislukte.", days=retention.days(config["RETENTION_PUSH_DEAD_DAYS"])), order=31),
 )
