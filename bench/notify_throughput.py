@@ -1,7 +1,7 @@
 """Notifications per second that one worker process delivers to a local push service.
 
-Everything real except the push service: rows in the outbox, claims, pywebpush encryption
-(aes128gcm, a fresh ECDH key per message), VAPID, HTTP to a local server, and recording the
+Everything real except the push service: rows in the outbox, claims, encryption
+(RFC 8291 aes128gcm by our own sender, a fresh ECDH key and salt per message), VAPID, HTTP to a local server, and recording the
 outcome. The local push service only counts what it receives, so its own work stays small.
 Prints the rate and the rate per core the worker process used.
 """

@@ -36,7 +36,7 @@ def push_invite_card(_session, _person, _now) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from app.notify import kinds, privacy, push, views
+    from app.notify import kinds, privacy, push, services, views
 
     vapid = push.load_vapid(app.instance_path, app.config.get("VAPID_PRIVATE_KEY"))
     app.extensions["vapid_public_key"] = push.application_server_key(vapid)
@@ -47,10 +47,13 @@ def init_app(app: Flask) -> None:
     registry.add_nav(hooks.NavItem("notify.inbox", _l("Meldingen"), "bell", 80))
     registry.add_kind(kinds.TEST)
     registry.add_card(hooks.TodayCard("push-invite", "notify/_today_card.html", push_invite_card,
-                                      order=hooks.TODAY_LATER + 5))
+                                      order=hooks.TODAY_DEVICE))
     for part in privacy.EXPORTS:
         registry.add_export(part)
     registry.add_eraser(hooks.Eraser("notify", privacy.erase))
+    # Claims skip expired notifications, so marking their pushes failed can wait a minute; once per
+    # tick it was a quarter of the worker's database time.
+    registry.add_job(hooks.Job("notify-expiry", services.expire_stale, interval=timedelta(minutes=1)))
     registry.add_job(hooks.Job("notify-retention", privacy.retention_job(app.config),
                                interval=timedelta(hours=app.config["RETENTION_INTERVAL_HOURS"])))
     for rule in privacy.RETENTION:

@@ -31,6 +31,8 @@ from urllib.request import getproxies, proxy_bypass
 from urllib3.exceptions import HTTPError, LocationParseError
 from urllib3.util import parse_url
 
+from app.config import write_once
+
 # The browsers' push services, pinned as tightly as each service allows. Anything else is refused
 # when a subscription is posted, and again right before sending, so nobody can make the server send
 # requests to an address of their choosing. A leading `*.` allows subdomains (Windows gives each
@@ -127,13 +129,12 @@ def load_vapid(instance_path: str, pem: str | None) -> Vapid:
         return Vapid.from_pem(pem.encode()) if "BEGIN" in pem else Vapid.from_string(pem)
     path = Path(instance_path) / "vapid_private.pem"
     if not path.exists():
+        # Every process of a first start gets here at once (compose: each gunicorn worker and the
+        # notification worker): write_once makes them all use the first one's key.
         vapid = Vapid()
         vapid.generate_keys()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem_bytes = vapid.private_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        path.touch(mode=0o600)
-        path.write_bytes(pem_bytes)
+        write_once(path, vapid.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     return Vapid.from_file(str(path))
 
 
@@ -184,6 +185,18 @@ def _b64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+@lru_cache(maxsize=4096)
+def _receiver(p256dh: str, auth: str) -> tuple[bytes, ec.EllipticCurvePublicKey, bytes]:
+    """A subscription's keys decoded, and its public key checked to lie on the curve, once per
+    device rather than once per message: the device's keys stay the same (ours and the salt
+    never do). Raises ValueError, which is not cached, for a malformed key."""
+    try:
+        ua_public, secret = _b64(p256dh), _b64(auth)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("keys are not base64url") from exc
+    return ua_public, ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), ua_public), secret
+
+
 def encrypt(subscription: dict, payload: str) -> bytes:
     """The payload encrypted for one subscription: RFC 8291 (Web Push) in RFC 8188 aes128gcm, one
     record, with a fresh ECDH key and salt per message. Raises ValueError/TypeError on a bad key.
@@ -195,11 +208,7 @@ def encrypt(subscription: dict, payload: str) -> bytes:
     keys = subscription.get("keys") or {}
     if not isinstance(keys.get("p256dh"), str) or not isinstance(keys.get("auth"), str):
         raise ValueError("missing keys")
-    try:
-        ua_public, auth = _b64(keys["p256dh"]), _b64(keys["auth"])
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("keys are not base64url") from exc
-    receiver = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), ua_public)  # ValueError if off-curve
+    ua_public, receiver, auth = _receiver(keys["p256dh"], keys["auth"])
     data = payload.encode()
     if len(data) + 18 > RECORD_SIZE:
         raise ValueError("payload too large for one record")
@@ -218,22 +227,68 @@ def encrypt(subscription: dict, payload: str) -> bytes:
     return header + AESGCM(cek).encrypt(nonce, data + b"\x02", None)  # 0x02: the last record's delimiter
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where the push to one checked endpoint goes: the origin (the connection pool, and the
+    audience its VAPID token is for) and the request target (path and query)."""
+
+    scheme: str
+    host: str
+    port: int | None
+    request_uri: str
+    audience: str
+
+
+@lru_cache(maxsize=4096)
+def target(endpoint: str, allowed: tuple[str, ...]) -> Target | None:
+    """The endpoint checked against the allowlist and parsed, or None when it is not allowed.
+
+    Cached, as a pure function of the endpoint and the allowlist: a device receives many pushes,
+    and checking and parsing its endpoint each time cost a tenth of a send.
+    """
+    if not endpoint_allowed(endpoint, allowed):
+        return None
+    url, parts = parse_url(endpoint), urlsplit(endpoint)
+    return Target(url.scheme, url.host, url.port, url.request_uri, f"{parts.scheme}://{parts.netloc}")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One push ready to post: its endpoint checked, its payload encrypted, its headers signed."""
+
+    endpoint: str
+    target: Target
+    body: bytes
+    headers: dict
+
+
+# A VAPID token (a signed JWT) is valid for 12 hours; we sign a new one per push service every
+# hour, so a token in use is always far from its expiry (clocks drift, requests wait in queues).
+VAPID_LIFETIME = 12 * 3600
+VAPID_RENEW_AFTER = 3600
+
+
 class Sender:
     """Sends pushes with one VAPID key, reusing connections and signed VAPID headers.
 
-    Every endpoint is checked against the allowlist again right before sending: a subscription
-    stored before a stricter check (or written to the database by other means) never gets out.
-    The HTTP request goes through urllib3 (what requests uses underneath) directly: requests'
-    per-call work (reading every environment variable for proxies, cookies, hooks) cost more CPU
-    than the encryption. Redirects are never followed (they could lead past the allowlist); an
-    HTTPS proxy from the environment is read once, at start.
+    A push is sent in two steps: `prepare` does the CPU work (check the endpoint, encrypt, sign)
+    and `post` only talks to the push service, so the worker can keep its thread pool for waiting
+    on the network. Every endpoint is checked against the allowlist again when its push is
+    prepared: a subscription stored before a stricter check (or written to the database by other
+    means) never gets out. The HTTP request goes through urllib3 (what requests uses underneath)
+    directly, to the connection pool of the endpoint's origin: requests' per-call work (reading
+    every environment variable for proxies, cookies, hooks) and the pool manager's parsing of the
+    URL per call cost more CPU than the encryption. Redirects are never followed (they could lead
+    past the allowlist); an HTTPS proxy from the environment is read once, at start.
     """
 
-    def __init__(self, vapid: Vapid, subject: str, timeout: float = 10.0, connections: int = 16):
+    def __init__(self, vapid: Vapid, subject: str, timeout: float = 10.0, connections: int = 16,
+                 clock=time.time):
         self.vapid = vapid
         self.subject = subject
         self.timeout = timeout
-        self._headers: dict[str, tuple[float, dict]] = {}
+        self.clock = clock
+        self._headers: dict[str, tuple[float, dict]] = {}  # audience -> (renew at, headers)
         self._lock = threading.Lock()
         # certifi's CA bundle, as requests used before: slim images may have no system store.
         options = {"num_pools": 32, "maxsize": connections, "retries": False, "ca_certs": certifi.where(),
@@ -242,42 +297,57 @@ class Sender:
         proxy = getproxies().get("https")
         self._proxied = urllib3.ProxyManager(proxy, **options) if proxy else None
 
-    def _pool(self, host: str) -> urllib3.PoolManager:
-        if self._proxied is not None and not proxy_bypass(host):
-            return self._proxied
-        return self._direct
-
-    def _vapid_headers(self, endpoint: str) -> dict:
-        """A signed VAPID JWT per push service, reused for 11 of its 12 hours."""
-        parts = urlsplit(endpoint)
-        audience = f"{parts.scheme}://{parts.netloc}"
-        now = time.time()
+    def vapid_headers(self, audience: str) -> dict:
+        """The Authorization header for one push service, signed once per VAPID_RENEW_AFTER."""
+        now = self.clock()
         with self._lock:
             cached = self._headers.get(audience)
-            if cached and cached[0] > now:
+            if cached and now < cached[0]:
                 return cached[1]
-            # pywebpush and py_vapid fill in the claims dict they get: always a fresh one.
-            claims = {"sub": self.subject, "aud": audience, "exp": int(now) + 12 * 3600}
-            headers = self.vapid.sign(claims)
-            self._headers[audience] = (now + 11 * 3600, headers)
+            # py_vapid fills in the claims dict it gets: always a fresh one.
+            headers = self.vapid.sign({"sub": self.subject, "aud": audience, "exp": int(now) + VAPID_LIFETIME})
+            self._headers[audience] = (now + VAPID_RENEW_AFTER, headers)
             return headers
 
-    def send(self, subscription: dict, payload: str, *, ttl: int, urgency: str, topic: str | None,
-             allowed: tuple[str, ...] = DEFAULT_ALLOWED) -> Outcome:
+    def prepare(self, subscription: dict, payload: str, *, ttl: int, urgency: str, topic: str | None,
+                allowed: tuple[str, ...] = DEFAULT_ALLOWED) -> Request | Outcome:
+        """The push made ready to post (endpoint checked, payload encrypted, headers signed), or
+        the outcome that makes posting pointless: an endpoint outside the allowlist or a bad key."""
         endpoint = subscription.get("endpoint")
-        if not endpoint_allowed(endpoint, allowed):
+        to = target(endpoint, allowed) if isinstance(endpoint, str) else None
+        if to is None:
             return Outcome("gone", error="endpoint not allowed")  # the worker forgets this device
         try:
             body = encrypt(subscription, payload)
         except (ValueError, TypeError) as exc:  # a malformed key in the subscription
             return Outcome("failed", error=f"subscription: {exc}"[:200])
-        headers = dict(self._vapid_headers(endpoint))
-        headers.update({"Content-Encoding": "aes128gcm", "TTL": str(max(ttl, 1)), "Urgency": urgency})
+        headers = {**self.vapid_headers(to.audience), "Content-Encoding": "aes128gcm", "TTL": str(max(ttl, 1)),
+                   "Urgency": urgency}
         if topic:
             headers["Topic"] = topic
+        return Request(endpoint, to, body, headers)
+
+    def post(self, request: Request) -> Outcome:
+        """POST a prepared push, never following a redirect, and say what the push service did.
+
+        Through a proxy the pool manager does the work (the request's form depends on the
+        proxy); directly, the pool of the endpoint's origin takes the request target as is.
+        """
+        to = request.target
         try:
-            response = self._pool(urlsplit(endpoint).hostname or "").request(
-                "POST", endpoint, body=body, headers=headers, redirect=False)
+            if self._proxied is not None and not proxy_bypass(to.host):
+                response = self._proxied.request("POST", request.endpoint, body=request.body,
+                                                 headers=request.headers, redirect=False)
+            else:
+                pool = self._direct.connection_from_host(to.host, port=to.port, scheme=to.scheme)
+                response = pool.urlopen("POST", to.request_uri, body=request.body, headers=request.headers,
+                                        redirect=False, assert_same_host=False)
         except HTTPError as exc:
             return Outcome("retry", error=f"network: {type(exc).__name__}")
         return classify(response.status, response.headers)
+
+    def send(self, subscription: dict, payload: str, *, ttl: int, urgency: str, topic: str | None,
+             allowed: tuple[str, ...] = DEFAULT_ALLOWED) -> Outcome:
+        """Prepare and post one push."""
+        request = self.prepare(subscription, payload, ttl=ttl, urgency=urgency, topic=topic, allowed=allowed)
+        return request if isinstance(request, Outcome) else self.post(request)

@@ -32,12 +32,14 @@ class SubscriptionRefused(Exception):
 # Preferences ---------------------------------------------------------------------------------
 
 def preferences(session, person_id: int) -> NotificationPreference:
-    pref = session.get(NotificationPreference, person_id)
-    if pref is None:
-        pref = NotificationPreference(person_id=person_id, muted_kinds=[], quiet_enabled=True,
-                                      quiet_evening=quiet.QuietHours.evening,
-                                      quiet_morning=quiet.QuietHours.morning, quiet_weekends=True)
-    return pref
+    return session.get(NotificationPreference, person_id) or default_preferences(person_id)
+
+
+def default_preferences(person_id: int) -> NotificationPreference:
+    """What someone who never opened the settings has (not stored until they save)."""
+    return NotificationPreference(person_id=person_id, muted_kinds=[], quiet_enabled=True,
+                                  quiet_evening=quiet.QuietHours.evening,
+                                  quiet_morning=quiet.QuietHours.morning, quiet_weekends=True)
 
 
 def save_preferences(session, person_id: int, *, muted: list[str], quiet_enabled: bool,
@@ -82,28 +84,61 @@ def notify(session, person_id: int, kind_key: str, *, title, body, url: str,
     thing it announces (`deadline`) starts before they end. With a `dedupe_key` that exists
     already nothing is added (schedulers may run more than once).
     """
+    made = notify_all(session, [person_id], kind_key, title=title, body=body, url=url, topic=topic,
+                      deadline=deadline, dedupe_keys={person_id: dedupe_key} if dedupe_key else None, now=now)
+    return made[0] if made else None
+
+
+def notify_all(session, person_ids, kind_key: str, *, title, body, url: str, topic: str | None = None,
+               deadline: datetime | None = None, dedupe_keys: dict[int, str] | None = None,
+               now: datetime | None = None) -> list[Notification]:
+    """`notify` for several people at once (a round's participants): four queries and one flush
+    for all of them, not four per person. `dedupe_keys` maps a person to their item's key."""
     kind = kinds.get(kind_key)
     now = now or utcnow()
-    if dedupe_key and session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
-        return None
-    locale = session.scalar(select(Person.locale).where(Person.id == person_id))
-    title, body = in_language(title, locale), in_language(body, locale)
+    people = list(dict.fromkeys(person_ids))
+    if dedupe_keys:
+        known = set(session.scalars(select(Notification.dedupe_key)
+                                    .where(Notification.dedupe_key.in_([k for k in dedupe_keys.values() if k]))))
+        people = [p for p in people if dedupe_keys.get(p) not in known]
+    if not people:
+        return []
+    locales = dict(session.execute(select(Person.id, Person.locale).where(Person.id.in_(people))).all())
+    prefs = {p.person_id: p for p in session.scalars(
+        select(NotificationPreference).where(NotificationPreference.person_id.in_(people)))}
+    devices: dict[int, list[int]] = {}
+    for person_id, subscription_id in session.execute(
+            select(PushSubscription.person_id, PushSubscription.id).where(PushSubscription.person_id.in_(people))
+            .order_by(PushSubscription.id)):
+        devices.setdefault(person_id, []).append(subscription_id)
+    texts: dict[str | None, tuple[str, str]] = {}
+    made = []
+    for person_id in people:
+        locale = locales.get(person_id)
+        if locale not in texts:
+            texts[locale] = in_language(title, locale), in_language(body, locale)
+        made.append(_notification(session, kind, person_id, texts[locale], url, topic, now, deadline,
+                                  prefs.get(person_id) or default_preferences(person_id),
+                                  devices.get(person_id, []), (dedupe_keys or {}).get(person_id)))
+    session.flush()
+    return made
+
+
+def _notification(session, kind, person_id: int, text: tuple[str, str], url: str, topic, now: datetime, deadline,
+                  pref: NotificationPreference, devices: list[int], dedupe_key: str | None) -> Notification:
+    title, body = text
     notification = Notification(person_id=person_id, kind=kind.key, title=title[:120], body=body[:400],
                                 url=url, topic=topic, dedupe_key=dedupe_key, created_at=now,
                                 expires_at=now + kind.ttl)
     session.add(notification)
-    pref = preferences(session, person_id)
     if kind.optional and kind.key in (pref.muted_kinds or []):
-        session.flush()
         return notification
     send_at = now
     if kind.quiet_hours:
         send_at = quiet.delivery_time(now, quiet_hours_of(pref), deadline=deadline)
         notification.expires_at = max(notification.expires_at, send_at + kind.ttl)
-    for subscription_id in session.scalars(
-            select(PushSubscription.id).where(PushSubscription.person_id == person_id)):
+    for subscription_id in devices:
         notification.deliveries.append(PushDelivery(subscription_id=subscription_id, next_attempt_at=send_at))
-    session.flush()
     return notification
 
 
@@ -211,53 +246,88 @@ class Job:
     attempts: int
 
 
+# The worker's statements are built once, on the Core tables, with the moment and the batch as
+# parameters: building them per tick (operators, coercions, cache keys) and the ORM's set-up per
+# execution cost more CPU than the database did. `now` is the tick's moment; a lease is free when
+# it is absent or has run out. Expired notifications are never claimed; `expire_stale`, a scheduled
+# job, marks their pushes failed.
+_deliveries = PushDelivery.__table__
+_notifications = Notification.__table__
+_subscriptions = PushSubscription.__table__
+_LEASE_FREE = or_(_deliveries.c.lease_until.is_(None), _deliveries.c.lease_until < bindparam("now"))
+_DUE = (select(_deliveries.c.id)
+        .join(_notifications, _notifications.c.id == _deliveries.c.notification_id)
+        .where(_deliveries.c.status == "pending", _deliveries.c.next_attempt_at <= bindparam("now"),
+               _LEASE_FREE, _notifications.c.expires_at >= bindparam("now"))
+        .order_by(_deliveries.c.next_attempt_at).limit(bindparam("limit")))
+# PostgreSQL: two workers claim side by side without waiting for or taking each other's rows, and
+# lock only the deliveries (never the notifications people are reading).
+_DUE_SKIP_LOCKED = _DUE.with_for_update(skip_locked=True, of=_deliveries)
+_LEASE = (update(_deliveries)
+          .where(_deliveries.c.id.in_(bindparam("ids", expanding=True)), _deliveries.c.status == "pending",
+                 _LEASE_FREE)
+          .values(lease_until=bindparam("until"), leased_by=bindparam("token")))
+_LEASED = (select(_notifications.c.id, _notifications.c.title, _notifications.c.body, _notifications.c.topic,
+                  _notifications.c.kind, _notifications.c.expires_at, _deliveries.c.id.label("delivery_id"),
+                  _deliveries.c.attempts, _subscriptions.c.id.label("subscription_id"), _subscriptions.c.endpoint,
+                  _subscriptions.c.p256dh, _subscriptions.c.auth)
+           .select_from(_deliveries)
+           .join(_notifications, _deliveries.c.notification_id == _notifications.c.id)
+           .join(_subscriptions, _deliveries.c.subscription_id == _subscriptions.c.id)
+           .where(_deliveries.c.leased_by == bindparam("token")))
+
+
 def claim(session, *, worker: str, now: datetime, limit: int, lease: timedelta,
           icon: str, badge: str) -> list[Job]:
     """Lease up to `limit` due pushes for this worker, in one short transaction.
 
-    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets two workers claim side by side without waiting
-    for or taking each other's rows; the lease condition in the UPDATE is the guard everywhere.
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets two workers claim side by side; the lease
+    condition in the UPDATE is the guard everywhere.
     """
     token = f"{worker}:{secrets.token_hex(6)}"
-    due = (select(PushDelivery.id)
-           .where(PushDelivery.status == "pending", PushDelivery.next_attempt_at <= now,
-                  or_(PushDelivery.lease_until.is_(None), PushDelivery.lease_until < now))
-           .order_by(PushDelivery.next_attempt_at).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(session.scalars(due))
+    connection = session.connection()
+    due = _DUE_SKIP_LOCKED if connection.dialect.name == "postgresql" else _DUE
+    ids = list(connection.execute(due, {"now": now, "limit": limit}).scalars())
     if not ids:
         session.commit()
         return []
-    session.execute(
-        update(PushDelivery).where(PushDelivery.id.in_(ids), PushDelivery.status == "pending",
-                                   or_(PushDelivery.lease_until.is_(None), PushDelivery.lease_until < now))
-        .values(lease_until=now + lease, leased_by=token),
-        execution_options={"synchronize_session": False})
-    # Plain columns, not ORM objects: building three tracked objects per push cost more than the
-    # query. The row reads like a notification (id, title, body, topic) for `payload`.
-    rows = session.execute(
-        select(Notification.id, Notification.title, Notification.body, Notification.topic, Notification.kind,
-               Notification.expires_at, PushDelivery.id.label("delivery_id"), PushDelivery.attempts,
-               PushSubscription.id.label("subscription_id"), PushSubscription.endpoint,
-               PushSubscription.p256dh, PushSubscription.auth)
-        .join(Notification, PushDelivery.notification_id == Notification.id)
-        .join(PushSubscription, PushDelivery.subscription_id == PushSubscription.id)
-        .where(PushDelivery.leased_by == token)).all()
+    connection.execute(_LEASE, {"ids": ids, "now": now, "until": now + lease, "token": token})
+    # Plain rows, not ORM objects: building three tracked objects per push cost more than the query.
+    rows = connection.execute(_LEASED, {"token": token}).all()
+    session.commit()
+    return jobs_of(rows, now, icon, badge)
+
+
+def jobs_of(rows, now: datetime, icon: str, badge: str) -> list[Job]:
+    """A Job per claimed row; a row reads like a notification (id, title, body, topic) for
+    `payload`. A notification goes to each of a person's devices with the same payload, so it is
+    rendered once per notification, not once per device."""
+    payloads: dict[int, str] = {}
+    urgencies: dict[str, str] = {}
     jobs = []
     for row in rows:
-        kind = kinds.find(row.kind)
-        ttl = int((row.expires_at - now).total_seconds())
+        if row.id not in payloads:
+            payloads[row.id] = payload(row, icon, badge)
+        if row.kind not in urgencies:
+            kind = kinds.find(row.kind)
+            urgencies[row.kind] = kind.urgency if kind else "normal"
         jobs.append(Job(
             row.delivery_id, row.subscription_id,
             {"endpoint": row.endpoint, "keys": {"p256dh": row.p256dh, "auth": row.auth}},
-            payload(row, icon, badge), ttl, kind.urgency if kind else "normal", row.topic, row.attempts))
-    session.commit()
+            payloads[row.id], int((row.expires_at - now).total_seconds()), urgencies[row.kind], row.topic,
+            row.attempts))
     return jobs
 
 
 def backoff(attempts: int) -> float:
     return min(BACKOFF_START * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+_SENT = (update(_deliveries).where(_deliveries.c.id == bindparam("delivery"))
+         .values(attempts=_deliveries.c.attempts + 1, lease_until=None, leased_by=None, last_error=None,
+                 status="sent", sent_at=bindparam("now")))
+_REACHED = (update(_subscriptions).where(_subscriptions.c.id.in_(bindparam("ids", expanding=True)))
+            .values(last_success_at=bindparam("now")))
 
 
 def record_all(session, finished: list, now: datetime) -> None:
@@ -267,16 +337,11 @@ def record_all(session, finished: list, now: datetime) -> None:
     executemany over the deliveries, one update of the devices); the ORM path per row cost more
     CPU than sending. The rare retry, gone and failed outcomes go through `record`.
     """
-    sent = [(job, outcome) for job, outcome in finished if outcome.kind == "sent"]
+    sent = [job for job, outcome in finished if outcome.kind == "sent"]
     if sent:
-        session.connection().execute(
-            update(PushDelivery.__table__).where(PushDelivery.__table__.c.id == bindparam("delivery"))
-            .values(attempts=PushDelivery.__table__.c.attempts + 1, lease_until=None, leased_by=None,
-                    last_error=None, status="sent", sent_at=now),
-            [{"delivery": job.delivery_id} for job, _outcome in sent])
-        session.execute(update(PushSubscription)
-                        .where(PushSubscription.id.in_(sorted({job.subscription_id for job, _ in sent})))
-                        .values(last_success_at=now), execution_options={"synchronize_session": False})
+        connection = session.connection()
+        connection.execute(_SENT, [{"delivery": job.delivery_id, "now": now} for job in sent])
+        connection.execute(_REACHED, {"ids": sorted({job.subscription_id for job in sent}), "now": now})
     for job, outcome in finished:
         if outcome.kind != "sent":
             record(session, job, outcome, now)

@@ -1,5 +1,5 @@
-"""Push notifications on a phone: a push becomes a notification, a tap opens its screen, and a
-device's subscription is stored and listed.
+"""Push notifications on a phone: a push becomes a notification, a tap opens its screen, a
+device's subscription is stored and listed, and the invitation on Vandaag moves nothing.
 
 No real push service is involved: Chromium delivers the payload the server would send straight to
 the service worker over the DevTools protocol (`ServiceWorker.deliverPushMessage`), which runs the
@@ -8,6 +8,7 @@ worker's real `push` handler.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -169,3 +170,25 @@ def test_a_device_subscription_is_stored_and_listed(lead_phone, live_server):
     remove.click()
     expect(page.get_by_text("Dit apparaat krijgt geen meldingen meer.")).to_be_visible()
     expect(devices.locator(".card")).to_have_count(0)
+
+
+# Adds up what the browser counts as layout shifts (not those right after a tap or a key press).
+LAYOUT_SHIFTS = """(() => {
+  window.__shift = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+  }).observe({ type: "layout-shift", buffered: true });
+})();"""
+
+
+def test_the_push_invitation_appears_on_vandaag_without_moving_anything(lead_phone, live_server):
+    """app.js shows the invitation after the page has loaded (only the browser knows whether push
+    is possible and still undecided), so it comes last: nothing on screen moves for it."""
+    page = lead_phone
+    page.add_init_script(LAYOUT_SHIFTS)
+    # On a slow phone the page is on screen before app.js runs; here too, by holding app.js back.
+    page.route("**/static/js/app.*.js", lambda route: (time.sleep(0.5), route.continue_()))
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("#push-invite")).to_be_visible()
+    page.wait_for_timeout(300)  # layout-shift entries are reported after the frame
+    assert page.evaluate("window.__shift") == 0

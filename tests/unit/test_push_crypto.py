@@ -40,8 +40,25 @@ def test_every_message_has_its_own_key_and_salt(phone):
     assert first[21:86] != second[21:86]      # the sender's one-off public key
 
 
+def test_each_device_reads_only_its_own_messages(phone):
+    """Decoded device keys are kept per device: a second device never gets the first one's."""
+    other_key = ec.generate_private_key(ec.SECP256R1())
+    other_public = other_key.public_key().public_bytes(serialization.Encoding.X962,
+                                                       serialization.PublicFormat.UncompressedPoint)
+    other_auth = os.urandom(16)
+    other = {"endpoint": "https://fcm.googleapis.com/fcm/send/y",
+             "keys": {"p256dh": b64url(other_public), "auth": b64url(other_auth)}}
+    key, auth, subscription = phone
+    for text in ("een", "twee"):
+        assert http_ece.decrypt(encrypt(subscription, text), private_key=key, auth_secret=auth,
+                                version="aes128gcm").decode() == text
+        assert http_ece.decrypt(encrypt(other, text), private_key=other_key, auth_secret=other_auth,
+                                version="aes128gcm").decode() == text
+
+
 @pytest.mark.parametrize("keys", [{}, {"p256dh": "!!", "auth": "AAAA"}, {"p256dh": b64url(b"\x04" + b"\x01" * 64),
                                                                         "auth": "AAAA"}, {"p256dh": 5, "auth": "A"}])
 def test_a_malformed_key_is_a_value_error(keys):
-    with pytest.raises(ValueError):
-        encrypt({"endpoint": "https://fcm.googleapis.com/x", "keys": keys}, "x")
+    for _ in range(2):  # also the second time: a refusal is never remembered as a key
+        with pytest.raises(ValueError):
+            encrypt({"endpoint": "https://fcm.googleapis.com/x", "keys": keys}, "x")
