@@ -18,6 +18,9 @@ Files written:
 * ``apple-touch-icon.png`` (180) -- full-bleed square, iOS rounds it itself.
 * ``badge-72.png`` -- white motif on transparency (Android notification badge).
 * ``favicon-32.png`` -- the rounded tile, small.
+* ``brand-84.png`` -- the tile in the top bar, shown at 28 CSS pixels: drawn for
+  phones at three device pixels per CSS pixel, and without the ring, like the
+  favicon, because it is seen as small as the favicon.
 
 Images are saved as optimised 64-colour palette PNGs to keep them small.
 """
@@ -59,8 +62,9 @@ def draw_motif(draw: ImageDraw.ImageDraw, cx: float, cy: float, extent: float,
                  fill=WHITE)
 
 
-def render(size: int, *, style: str) -> Image.Image:
-    """Render one icon. ``style`` is "tile", "fullbleed" or "badge"."""
+def render(size: int, *, style: str, ring: bool | None = None) -> Image.Image:
+    """Render one icon. ``style`` is "tile", "fullbleed" or "badge"; ``ring`` defaults to
+    whether the icon is large enough for it."""
     big = size * SCALE
     img = Image.new("RGBA", (big, big), CLEAR)
     draw = ImageDraw.Draw(img)
@@ -79,7 +83,7 @@ def render(size: int, *, style: str) -> Image.Image:
         raise ValueError(style)
 
     # At tiny sizes the connecting ring just muddies the dots.
-    draw_motif(draw, c, c, extent, ring=size >= 48)
+    draw_motif(draw, c, c, extent, ring=size >= 48 if ring is None else ring)
 
     img = img.resize((size, size), Image.LANCZOS)
     if style == "fullbleed":
@@ -118,14 +122,15 @@ ICONS = [
     ("apple-touch-icon.png", 180, "fullbleed"),
     ("badge-72.png", 72, "badge"),
     ("favicon-32.png", 32, "tile"),
+    ("brand-84.png", 84, "tile", False),
 ]
 
 
 def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    for name, size, style in ICONS:
+    for name, size, style, *ring in ICONS:
         path = OUT_DIR / name
-        render(size, style=style).save(path, optimize=True)
+        render(size, style=style, ring=ring[0] if ring else None).save(path, optimize=True)
         print(f"{path.relative_to(OUT_DIR.parent.parent.parent)}  "
               f"{size}x{size}  {path.stat().st_size} bytes")
 

@@ -186,8 +186,8 @@ PUSH_SETTLED = """() => document.querySelector("[data-push-state]").textContent 
     .some((el) => !el.hidden)"""
 
 
-# The live page has fetched its state once (the event stream's first event asks for it).
-LIVE_SETTLED = """() => performance.getEntriesByType("resource").some((e) => e.name.includes("/live/stand"))"""
+# The live page's stream has said which version is current (live.js marks #live).
+LIVE_SETTLED = """() => document.getElementById('live')?.dataset.stream === 'open'"""
 
 
 def phone_320(browser, **options) -> Page:

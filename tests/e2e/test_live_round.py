@@ -163,3 +163,26 @@ def test_a_live_round_on_three_phones(phones, capsys):
         print("\nlive round: ms from the tap to the other phones:")
         for what, values in latencies.items():
             print(f"  {what}: " + ", ".join(f"{v:.0f}" for v in values))
+
+
+def test_a_phone_that_cannot_open_the_stream_at_first_connects_when_it_can(lead, live_server, lead_phone):
+    """hx-sse reconnects a stream that broke, not one that never opened: live.js tries the opening
+    again (after 1 s, then 2 s), and htmx logs no error of its own for what the browser logged."""
+    round_id = live_server.plan_round(lead.team_id, title="Eerst zonder verbinding", facilitator=LEAD_NAME,
+                                      presenter=None, participants=[], starts_in=timedelta(minutes=30))
+    refused = []
+
+    def refuse_twice(route):
+        if len(refused) < 2:
+            refused.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    lead_phone.route("**/live/stream?*", refuse_twice)
+    logged = []
+    lead_phone.on("console", lambda message: message.type == "error" and logged.append(message.text))
+    open_live(lead_phone, live_server.url, round_id)  # waits until the stream is open
+    assert len(refused) == 2
+    assert not [text for text in logged if text.startswith("htmx")], logged
+    assert not lead_phone.uncaught

@@ -97,6 +97,49 @@
   const live = () => document.getElementById("live");
   const refresh = () => { if (live()) window.htmx?.trigger(live(), "changed"); };
   let connection = null;
+
+  // Opening the stream. hx-sse reconnects a stream that broke, but not one that never opened: a
+  // phone without a connection at the moment the page opens would never hear a change. So the
+  // opening request gets its own fetch (htmx's ctx.fetch) that keeps trying: after a network
+  // failure it waits 1, 2, 4 ... 30 seconds, or until the phone is back online, and fetches
+  // again. To htmx it is one request that takes a while, and nothing is logged twice (the browser
+  // logs each failed fetch itself). When htmx's time for a request runs out, it answers 204
+  // (nothing to swap) and a new opening begins; when the page goes away, it simply ends.
+  const opening = { inFlight: false, wake: null };
+  const streamUrl = () => live()?.getAttribute("data-hx-sse-connect");
+  const openStream = () => {
+    if (live() && !connection && !opening.inFlight) window.htmx?.ajax("GET", streamUrl(), { source: live() });
+  };
+  const pause = (ms, signal) => new Promise((resolve) => {
+    const done = () => { window.clearTimeout(timer); opening.wake = null; resolve(); };
+    const timer = window.setTimeout(done, ms);
+    opening.wake = done;
+    signal.addEventListener("abort", done, { once: true });
+  });
+  const fetchUntilOpen = async (url, init) => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await window.fetch(url, init);
+      } catch {
+        if (!init.signal.aborted) await pause(Math.min(30_000, 1000 * 2 ** attempt), init.signal);
+        if (init.signal.aborted) {
+          if (init.signal.reason !== "timeout") throw init.signal.reason; // an AbortError: htmx stays quiet
+          window.setTimeout(openStream); // after htmx has finished this request
+          return new Response(null, { status: 204 });
+        }
+      }
+    }
+  };
+  document.addEventListener(htmxEvent("htmx:config:request"), (event) => {
+    const ctx = event.detail?.ctx;
+    if (event.target !== live() || ctx?.request?.action !== streamUrl()) return;
+    opening.inFlight = true;
+    ctx.fetch = fetchUntilOpen;
+  });
+  document.addEventListener(htmxEvent("htmx:finally:request"), (event) => {
+    if (event.target === live()) opening.inFlight = false;
+  });
+
   document.addEventListener(htmxEvent("htmx:sse:after:connection"), (event) => {
     connection = event.detail?.connection ?? null;
   });
@@ -104,8 +147,15 @@
   window.addEventListener("online", () => {
     if (connection?.reader) connection.reader.cancel(); // hx-sse reconnects, then hears the version
     else if (connection?.delayCanceller) connection.delayCanceller(); // skip the rest of the backoff
-    else refresh();
+    else if (opening.wake) opening.wake(); // an opening waits to try again: now
+    else openStream(); // none open: its first event is the version, so this catches up too
   });
+  // The stream is up once it has said which version is current ("current": this page shows it
+  // already; "changed": htmx fetches the state). Marked on #live, for the eye and for tests.
+  const streamOpen = (event) => { if (event.target === live()) live().dataset.stream = "open"; };
+  document.addEventListener("current", streamOpen);
+  document.addEventListener("changed", streamOpen);
+  document.addEventListener(htmxEvent("htmx:sse:close"), () => { if (live()) live().dataset.stream = "closed"; });
   // The server ends the stream for good ("gone") when this person may no longer follow the round
   // (signed out, left it). hx-sse closes it; reload so the server shows where they stand now.
   document.addEventListener("gone", (event) => { if (event.target === live()) window.location.reload(); });
