@@ -12,11 +12,14 @@ load balancer to a process that stays, and lets page requests finish within grac
 
 Settings from the environment: PORT (8000), HOST (0.0.0.0), WEB_CONCURRENCY (processes, default
 one per core), WORKER_CONNECTIONS (per process, 2000), WORKER_CLASS (gevent; gthread with
-THREADS for a setup without gevent).
+THREADS for a setup without gevent), LOG_FORMAT and LEERKRING_ENV (JSON lines, as the app's).
 """
+import json
+import logging
 import multiprocessing
 import os
 import signal
+from datetime import datetime, timezone
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
@@ -32,6 +35,40 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None          # the app writes one JSON line per request (LOG_FORMAT=json, app/ops.py)
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+# A compose or systemd host may run several gunicorns as one user: gunicorn (25.1+) would put a
+# control socket for each at the same $HOME/.gunicorn/gunicorn.ctl (and the image's user may not
+# write its home). Nothing here uses gunicornc.
+control_socket_disable = True
+
+
+class JsonLines(logging.Formatter):
+    """gunicorn's own lines (start, workers, signals, timeouts) in the shape of the app's JSON
+    lines (app/ops.py, JsonFormatter), so with LOG_FORMAT=json every line on stderr is JSON. Kept
+    here because the master must not import the app (gevent patches each worker after the fork)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+                "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+# The same default as app/config.py: JSON in production unless LOG_FORMAT says otherwise.
+production = os.environ.get("LEERKRING_ENV", "development") == "production"
+if os.environ.get("LOG_FORMAT", "json" if production else "text") == "json":
+    logconfig_dict = {
+        # No handler on the root logger: each worker's app puts its own JSON handler there.
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False},
+            # The app logs each request itself; a dict config would switch gunicorn's access log on.
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+        },
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                                "stream": "ext://sys.stderr"}},
+        "formatters": {"json": {"()": JsonLines}},
+    }
 
 # Open live streams per process: three quarters of what the process can hold, the rest for pages.
 capacity = worker_connections if worker_class == "gevent" else threads

@@ -8,10 +8,36 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from app import timezone
+
+
+def write_once(path: Path, content: bytes) -> bytes:
+    """Put `content` at `path` (mode 600) unless it is there already; return what `path` holds.
+
+    Several processes start at once on one instance folder (gunicorn's workers and the
+    notification worker on compose's shared volume), and all of them must end up with the same
+    key. So the file is written in full under a temporary name and then hard-linked into place:
+    the link is atomic and never replaces, so the first process wins, the others read its file,
+    and nobody ever reads a half-written one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first: its content counts
+    finally:
+        os.unlink(temporary)
+    return path.read_bytes()
 
 
 def instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
@@ -19,12 +45,19 @@ def instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
     path = Path(instance_path) / name
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(nbytes)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    return value
+    return write_once(path, secrets.token_urlsafe(nbytes).encode()).decode().strip()
+
+
+def engine_options(database_uri: str) -> dict:
+    """SQLAlchemy's engine settings. SQLite waits for a busy writer. PostgreSQL's pool is sized for
+    gevent, where one process serves hundreds of requests at once: DB_POOL_SIZE connections kept
+    per process, DB_MAX_OVERFLOW more at a peak, and a request waits DB_POOL_TIMEOUT seconds for
+    one before it fails (two processes at the defaults use at most 60 of PostgreSQL's 100)."""
+    if database_uri.startswith("sqlite"):
+        return {"connect_args": {"timeout": 10}}
+    return {"pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
+            "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
+            "pool_timeout": float(os.environ.get("DB_POOL_TIMEOUT", "30"))}
 
 
 def database_url(instance_path: str) -> str:
