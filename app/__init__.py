@@ -68,13 +68,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.static_folder = str(Path(__file__).parent / "static")
     app.json = SafeJSONProvider(app)  # a malformed JSON body reads as none, never a 500
     app.url_map.converters["int"] = DatabaseId
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config.load(app.instance_path))
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 10}})
+        # The embedded database's folder. Otherwise instance/ is made only when a generated key is
+        # written into it, so a setup that gives everything in the environment writes nothing there.
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -62,7 +62,11 @@ TODAY_NOW = 10       # happening now or soon and needing me: a live or near roun
 TODAY_ANSWER = 20    # someone waits for my answer: a feedback request
 TODAY_PEOPLE = 30    # my buddy
 TODAY_ACTIONS = 40   # what I promised myself
-TODAY_LATER = 60     # the rest: later rounds, setting up notifications, hints, my teams
+TODAY_LATER = 60     # the rest: later rounds, my teams
+# Last: hints that only the browser can decide on (switching on notifications, the home screen),
+# rendered hidden and shown by app.js after the page has loaded. Below everything else, their
+# appearing moves nothing that is already on screen (no layout shift).
+TODAY_DEVICE = 90
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ _TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
 _lock = threading.Lock()
 _loaded = threading.Event()
-_loader: threading.Thread | None = None
+_loader = None  # what runs _build(): a thread, or a job in gevent's thread pool
 _trie = None   # docdeid LookupTrie, set once by _build()
 
 
@@ -46,8 +46,24 @@ def warm_up() -> None:
     global _loader
     with _lock:
         if _loader is None:
-            _loader = threading.Thread(target=_build, name="placenames-load", daemon=True)
-            _loader.start()
+            _loader = _in_background(_build)
+
+
+def _in_background(target):
+    """Run `target` on an OS thread. Under gevent (production's gunicorn workers) a
+    threading.Thread is a greenlet, and seconds of loading without a pause would stall every
+    request of the process; gevent's thread pool runs it on a real thread instead, which the
+    interpreter interrupts every few milliseconds for the requests."""
+    try:
+        from gevent import monkey
+        if monkey.is_module_patched("threading"):
+            import gevent
+            return gevent.get_hub().threadpool.spawn(target)
+    except ImportError:
+        pass
+    thread = threading.Thread(target=target, name="placenames-load", daemon=True)
+    thread.start()
+    return thread
 
 
 def load(timeout: float | None = None) -> bool:

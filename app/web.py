@@ -146,7 +146,8 @@ def init_app(app: Flask) -> None:
     actions.init_app(app)  # personal actions on Vandaag, shared by the features
     registry = hooks.of(app)
     registry.add_nav(hooks.NavItem("web.today", _l("Vandaag"), "home", 10))
-    registry.add_card(hooks.TodayCard("install-hint", "_partials/install_hint.html", lambda *_: {}, order=hooks.TODAY_LATER + 6))
+    registry.add_card(hooks.TodayCard("install-hint", "_partials/install_hint.html", lambda *_: {},
+                                      order=hooks.TODAY_DEVICE + 1))
     app.jinja_env.filters["datetime"] = nl_datetime
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.add_extension("jinja2.ext.do")

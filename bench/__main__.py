@@ -9,11 +9,12 @@ import os
 import traceback
 from datetime import datetime, timezone
 
-from bench import live_latency, matching, notify_throughput, page_weight, recognisable_eval, serving
+from bench import lighthouse, live_latency, matching, notify_throughput, page_weight, recognisable_eval, serving
 from bench.table import Row, write
 
 MODULES = {
     "page_weight": page_weight,
+    "lighthouse": lighthouse,
     "push": notify_throughput,
     "live_latency": live_latency,
     "matching": matching,

@@ -1,10 +1,12 @@
-"""Live rounds under load: 30 rounds with 10 phones each, all connected at once.
+"""Live rounds under load: rounds of 10 phones each, all connected at once.
 
 For every phase change the facilitator makes, measures the time until each phone of that round
 has the new state: the server-sent event arrives and the phone has fetched the new fragment,
-exactly what a phone does. Runs twice: the embedded default (one gunicorn process, SQLite,
-in-process broker) and the scale-out path (two gunicorn processes, PostgreSQL and Redis).
-Prints p50, p95 and max of the per-phone latency and of the slowest phone per change.
+exactly what a phone does. Three runs (`setups()`; BENCH_LIVE=embedded,scale-out picks):
+the embedded default (one gthread process, SQLite, in-process broker) with 30 rounds, and
+production's model (two gevent processes, PostgreSQL and Redis) with 100 rounds (1,000 phones)
+at a busy pace and at ten changes a second. Prints p50, p95 and max of the per-phone latency
+and of the slowest phone per change.
 """
 from __future__ import annotations
 
@@ -19,13 +21,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import aiohttp
 from itsdangerous import URLSafeTimedSerializer
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))          # the embedded default
+BIG_ROUNDS = int(os.environ.get("BENCH_BIG_ROUNDS", "100"))  # the scale-out path: 1,000 phones
 PHONES = int(os.environ.get("BENCH_PHONES", "10"))
 CHANGES = int(os.environ.get("BENCH_CHANGES", "3"))
 # Rounds change independently: each round's change falls at a random moment within this window
@@ -42,8 +46,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(database_url: str, app_url: str) -> dict:
-    """A team with ROUNDS live-ready rounds of PHONES people; returns signed session cookies."""
+def prepare(database_url: str, app_url: str, rounds_count: int | None = None, phones: int | None = None) -> dict:
+    """A team with `rounds_count` live-ready rounds of `phones` people (ROUNDS x PHONES unless
+    given); returns signed session cookies."""
+    rounds_count, phones = rounds_count or ROUNDS, phones or PHONES
     from app import create_app
     from app.accounts import login_sessions
     from app.accounts.models import Membership, Organisation, Person, Team
@@ -61,8 +67,8 @@ def prepare(database_url: str, app_url: str) -> dict:
         org = Organisation(name="Bench")
         team = Team(name="Bench", organisation=org)
         db.session.add_all([org, team])
-        for r in range(ROUNDS):
-            people = [Person(name=f"Collega {r}-{i}", organisation=org) for i in range(PHONES)]
+        for r in range(rounds_count):
+            people = [Person(name=f"Collega {r}-{i}", organisation=org) for i in range(phones)]
             db.session.add_all(people)
             for p in people:
                 db.session.add(Membership(person=p, team=team, role="member"))
@@ -114,12 +120,20 @@ def ensure_database(url: str) -> None:
         engine.dispose()
 
 
-def start_server(port: int, workers: int, env: dict) -> subprocess.Popen:
-    command = [gunicorn(), "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
-               "--threads", "400", "--workers", str(workers), "--graceful-timeout", "2", "--keep-alive", "75", "--log-level", "error",
-               "app:create_app()"]
+def start_server(port: int, workers: int, env: dict, model: str = "gthread", streams: int = 400) -> subprocess.Popen:
+    """gunicorn as `make run` starts it (gthread) or as production does (gevent, gunicorn.conf.py),
+    sized to hold `streams` open event streams across its processes."""
+    if model == "gevent":  # gunicorn.conf.py lets 3/4 of the connections be streams: room for all in one process
+        command = [gunicorn(), "-c", "gunicorn.conf.py", "--worker-connections", str(streams + 500)]
+    else:  # as `make run`, with threads enough for this many streams
+        per_process = streams // workers + 100
+        command = [gunicorn(), "--worker-class", "gthread", "--threads", str(per_process * 2), "--keep-alive", "75"]
+        env = {"LIVE_STREAMS_PER_PROCESS": str(per_process), **env}
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--graceful-timeout", "2",
+                "--log-level", "error", "app:create_app()"]
+    env = {"LOG_FORMAT": "text", **env}
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
-    for _ in range(100):
+    for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return process
@@ -131,27 +145,36 @@ def start_server(port: int, workers: int, env: dict) -> subprocess.Popen:
 class Phone:
     def __init__(self, http: aiohttp.ClientSession, base: str, round_id: int):
         self.http, self.base, self.round_id = http, base, round_id
-        self.version = -1
+        self.version = 0  # as a phone that has just loaded the live page (prepare() leaves version 0)
         self.seen: dict[int, float] = {}  # version -> when this phone had that state
         self.connected = asyncio.Event()
         self.updated: asyncio.Condition | None = None  # shared by the phones of one round
 
     async def listen(self) -> None:
-        url = f"{self.base}/intervisie/rondes/{self.round_id}/live/stream"
-        async with self.http.get(url, timeout=aiohttp.ClientTimeout(total=None, sock_read=None),
-                                 allow_redirects=False) as response:
-            if response.status != 200:
-                raise RuntimeError(f"stream refused: {response.status}")
-            self.connected.set()
-            event_version = None
-            async for raw in response.content:
-                line = raw.decode().strip()
-                if line.startswith("data:"):
-                    event_version = int(line[5:].strip())
-                elif not line and event_version is not None:
-                    if event_version > self.version:
-                        await self.fetch(event_version)
-                    event_version = None
+        url = f"{self.base}/intervisie/rondes/{self.round_id}/live/stream?v={self.version}"
+        for _attempt in range(10):
+            async with self.http.get(url, timeout=aiohttp.ClientTimeout(total=None, sock_read=None),
+                                     allow_redirects=False) as response:
+                if response.status == 429:  # a busy process: try again later, as hx-sse does
+                    await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+                    continue
+                if response.status != 200:
+                    raise RuntimeError(f"stream refused: {response.status}")
+                await self.follow(response)
+                return
+        raise RuntimeError("stream refused ten times")
+
+    async def follow(self, response) -> None:
+        self.connected.set()
+        event_version = None
+        async for raw in response.content:
+            line = raw.decode().strip()
+            if line.startswith("data:"):
+                event_version = int(line[5:].strip())
+            elif not line and event_version is not None:
+                if event_version > self.version:
+                    await self.fetch(event_version)
+                event_version = None
 
     async def fetch(self, announced: int) -> None:
         url = f"{self.base}/intervisie/rondes/{self.round_id}/live/stand"
@@ -164,7 +187,7 @@ class Phone:
             self.updated.notify_all()
 
 
-async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
+async def run(base: str, rounds: list, spread: float) -> tuple[list[float], list[float]]:
     connector = aiohttp.TCPConnector(limit=0)
     phones_of: dict[int, list[Phone]] = {}
     facilitators = {}
@@ -183,14 +206,14 @@ async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
             tasks.append(asyncio.create_task(phone.listen()))
             if i == 0:
                 facilitators[round_id] = (http, token)
-    await asyncio.wait_for(asyncio.gather(*(p.connected.wait() for ps in phones_of.values() for p in ps)), 60)
+    await asyncio.wait_for(asyncio.gather(*(p.connected.wait() for ps in phones_of.values() for p in ps)), 120)
     per_phone, per_change = [], []
     post_times = []
     by_step: dict[int, list[float]] = {}
 
     async def change(round_id: int, step: int) -> None:
         http, token = facilitators[round_id]
-        await asyncio.sleep(random.uniform(0, SPREAD))
+        await asyncio.sleep(random.uniform(0, spread))
         path = "start" if step == 0 else "volgende"
         started = time.perf_counter()
         async with http.post(f"{base}/intervisie/rondes/{round_id}/live/{path}", data={"phase": step - 1},
@@ -216,12 +239,7 @@ async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
     for step in range(CHANGES):
         await asyncio.gather(*(change(round_id, step) for round_id in phones_of))
         await asyncio.sleep(0.3)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    for http in sessions:
-        await http.close()
-    await connector.close()
+    await hang_up(tasks, sessions, connector)
     if os.environ.get("BENCH_DEBUG"):
         print("  facilitator's POST alone: p50", f"{statistics.median(post_times) * 1000:.0f} ms",
               "max", f"{max(post_times) * 1000:.0f} ms")
@@ -230,21 +248,58 @@ async def run(base: str, rounds: list) -> tuple[list[float], list[float]]:
     return per_phone, per_change
 
 
+async def hang_up(tasks: list, sessions: list, connector) -> None:
+    """Close every phone's stream and connection."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for http in sessions:
+        await http.close()
+    await connector.close()
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def scenario(name: str, database_url: str, workers: int, redis_url: str | None) -> dict:
+@dataclass(frozen=True)
+class Setup:
+    key: str
+    label: str            # as the table shows it
+    rounds: int
+    spread: float         # seconds over which each step's changes fall (rounds / spread = changes per second)
+    workers: int
+    model: str            # gunicorn worker class
+    scale_out: bool       # PostgreSQL + Redis, else SQLite and the in-process broker
+    target_ms: float
+
+
+def setups() -> list[Setup]:
+    """The embedded default as `make run` serves it (one gthread process; a small organisation),
+    and production's model (gevent, one process per core, PostgreSQL and Redis) with 1,000
+    phones at a busy pace and at ten changes a second."""
+    return [
+        Setup("embedded", "1 process (gthread), SQLite", ROUNDS, SPREAD, 1, "gthread", False, 300),
+        Setup("scale-out", "2 processes (gevent), PostgreSQL + Redis", BIG_ROUNDS, SPREAD, 2, "gevent", True, 300),
+        Setup("scale-out-stress", "2 processes (gevent), PostgreSQL + Redis, ten changes a second", BIG_ROUNDS,
+              BIG_ROUNDS / 10, 2, "gevent", True, 1000),
+    ]
+
+
+def scenario(setup: Setup, database_url: str, redis_url: str | None) -> dict:
     port = free_port()
     base = f"http://localhost:{port}"
-    data = prepare(database_url, base)
+    data = prepare(database_url, base, setup.rounds, PHONES)
     env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "APP_URL": base, "RATELIMIT_AUTH": "100000 per minute"}
     if redis_url:
         env["REDIS_URL"] = redis_url
-    server = start_server(port, workers, env)
+    server = start_server(port, setup.workers, env, setup.model, setup.rounds * PHONES)
     try:
-        per_phone, per_change = asyncio.run(run(base, data["rounds"]))
+        time.sleep(2)  # the workers have booted
+        before, wall = cpu_split(server), time.monotonic()
+        per_phone, per_change = asyncio.run(run(base, data["rounds"], setup.spread))
+        after, wall = cpu_split(server), time.monotonic() - wall
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -254,24 +309,56 @@ def scenario(name: str, database_url: str, workers: int, redis_url: str | None) 
     ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
     missing = sum(1 for v in per_phone if v == float("inf"))
     finite = [v for v in per_phone if v != float("inf")] or [float("inf")]
-    print(f"{name}: {ROUNDS} rounds x {PHONES} phones connected, {CHANGES} changes per round spread over {SPREAD:g} s "
-          f"({len(per_change)} changes, {len(per_phone)} phone updates{f', {missing} missed' if missing else ''})")
+    print(f"{setup.label}: {setup.rounds} rounds x {PHONES} phones connected, {CHANGES} changes per round, each step "
+          f"spread over {setup.spread:g} s ({setup.rounds / setup.spread:.1f} changes a second; {len(per_change)} "
+          f"changes, {len(per_phone)} phone updates{f', {missing} missed' if missing else ''})")
     print(f"  per phone       p50 {ms(statistics.median(finite))}  p95 {ms(percentile(finite, 95))}  max {ms(max(finite))}")
+    print("  CPU over the run's " + f"{wall:.0f} s (2 cores): " + ", ".join(
+        f"{name} {after[name] - before[name]:.1f} s" for name in after))
     print(f"  slowest phone   p50 {ms(statistics.median(per_change))}  p95 {ms(percentile(per_change, 95))}  "
           f"max {ms(max(per_change))}")
     return {"p95": percentile(finite, 95), "p50": statistics.median(finite), "missed": missing,
             "updates": len(per_phone)}
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_split(server: subprocess.Popen) -> dict[str, float]:
+    """Where the machine's CPU goes: the server's processes, the phones (this process), PostgreSQL
+    and Redis. All share two cores, so a busy load generator is capacity the server lacks."""
+    def pids(*args) -> list[str]:
+        return subprocess.run(["pgrep", *args], capture_output=True, text=True).stdout.split()
+    usage = os.times()
+    return {"server": cpu_seconds([server.pid, *pids("-P", str(server.pid))]),
+            "phones (load generator)": usage.user + usage.system,
+            "PostgreSQL": cpu_seconds(pids("-u", "postgres")), "Redis": cpu_seconds(pids("redis-server"))}
+
+
 def scenarios() -> dict:
+    only = {k for k in os.environ.get("BENCH_LIVE", "").split(",") if k}
     results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        results["embedded"] = scenario("Embedded (1 process, SQLite, in-process broker)",
-                                       f"sqlite:///{tmp}/bench.sqlite3", 1, None)
     pg = postgres_url()
-    ensure_database(pg)
     redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    results["scale-out"] = scenario("Scale-out (2 processes, PostgreSQL, Redis)", pg, 2, redis)
+    for setup in setups():
+        if only and setup.key not in only:
+            continue
+        if setup.scale_out:
+            ensure_database(pg)
+            results[setup.key] = (setup, scenario(setup, pg, redis))
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                results[setup.key] = (setup, scenario(setup, f"sqlite:///{tmp}/bench.sqlite3", None))
     return results
 
 
@@ -280,14 +367,14 @@ def main() -> None:
 
 
 def rows() -> list:
-    from bench.table import Row, at_most
+    from bench.table import at_most
     found = []
-    labels = {"embedded": "1 process, SQLite", "scale-out": "2 processes, PostgreSQL + Redis"}
-    for key, result in scenarios().items():
-        found.append(at_most(f"Live propagation p95 per phone, {ROUNDS}×{PHONES} phones, {labels[key]} "
-                             f"({CHANGES} changes per round over {SPREAD:g} s)", result["p95"] * 1000, "ms", 300))
-        found.append(at_most(f"Live updates missed, {labels[key]}", result["missed"], "phones", 0,
-                             shown="0"))
+    for setup, result in scenarios().values():
+        found.append(at_most(f"Live propagation p95 per phone, {setup.rounds}×{PHONES} phones, {setup.label} "
+                             f"({setup.rounds / setup.spread:.1f} changes a second)", result["p95"] * 1000, "ms",
+                             setup.target_ms))
+        found.append(at_most(f"Live updates missed, {setup.rounds}×{PHONES} phones, {setup.label}", result["missed"],
+                             "phones", 0, shown="0"))
     return found
 
 

@@ -39,12 +39,7 @@ def serve(tmp: Path):
     port = free_port()
     url = f"http://localhost:{port}"
     database = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    sizes = live_latency.ROUNDS, live_latency.PHONES
-    live_latency.ROUNDS, live_latency.PHONES = 1, 3
-    try:
-        round_id, cookies = live_latency.prepare(database, url)["rounds"][0]
-    finally:  # the live latency benchmark runs after this one, at its own size
-        live_latency.ROUNDS, live_latency.PHONES = sizes
+    round_id, cookies = live_latency.prepare(database, url, 1, 3)["rounds"][0]
     app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": live_latency.SECRET,
                       "APP_URL": url, "WEBAUTHN_RP_ID": "localhost",
                       "WEBAUTHN_ORIGIN": url, "RATELIMIT_ENABLED": False})
@@ -87,10 +82,18 @@ def measure(url: str, path: str, profile: Path, cookie: str | None = None) -> di
             }
             return {total, count};
         }""")
+        by_url = {urls.get(k, k): v for k, v in sizes.items()}
+        # A repeat visit: static files should come from the service worker, not the network.
+        statics: dict[str, bool] = {}
+        cdp.on("Network.responseReceived", lambda e: "/static/" in e["response"]["url"] and statics.__setitem__(
+            e["response"]["url"], bool(e["response"].get("fromServiceWorker"))))
+        page.reload(wait_until="load")
+        page.wait_for_timeout(500)
         context.close()
     return {"page_bytes": page_bytes, "page_requests": page_requests,
             "precache_uncompressed_bytes": precached["total"], "precache_files": precached["count"],
-            "by_url": {urls.get(k, k): v for k, v in sizes.items()}}
+            "by_url": by_url, "repeat_static": len(statics),
+            "repeat_static_network": sorted(u for u, from_worker in statics.items() if not from_worker)}
 
 
 def measure_all() -> dict:
@@ -109,6 +112,8 @@ def measure_all() -> dict:
         print(f"  {result['page_bytes']:>8,d}  total for the page, {result['page_requests']} requests")
         print(f"Service worker precache afterwards: {result['precache_files']} files, "
               f"{result['precache_uncompressed_bytes']:,d} bytes uncompressed")
+        print(f"Repeat visit: {result['repeat_static']} static files, from the network: "
+              f"{', '.join(result['repeat_static_network']) or 'none'}")
     return results
 
 
@@ -124,6 +129,9 @@ def rows() -> list:
                              f"({result['page_requests']} requests)", result["page_bytes"] / 1000, "KB", LIMIT_KB))
         found.append(Row(f"Service worker precache after the {name} ({result['precache_files']} files, uncompressed)",
                          result["precache_uncompressed_bytes"] / 1000, "KB"))
+        found.append(at_most(f"Repeat visit, {name}: static files fetched from the network instead of the service "
+                             f"worker (of {result['repeat_static']})", len(result["repeat_static_network"]), "files", 0,
+                             shown="0"))
     return found
 
 

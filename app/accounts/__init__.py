@@ -22,14 +22,16 @@ SECURITY = hooks.NotificationKind(
 
 def teams_card(session, person, _now) -> dict:
     from app.accounts import services
-    return {"teams": services.teams_of(session, person)}
+    teams = services.teams_of(session, person)
+    return {"teams": teams, "sizes": services.member_counts(session, teams)}
 
 
 def invite_card(session, person, _now) -> dict | None:
     """A lead whose team has nobody else yet (a new admin, first of all): how to invite."""
     from app.accounts import services
-    alone = [t for t in services.teams_of(session, person)
-             if services.can_lead(session, person, t) and len(t.memberships) <= 1]
+    led = [t for t in services.teams_of(session, person) if services.can_lead(session, person, t)]
+    sizes = services.member_counts(session, led)
+    alone = [t for t in led if sizes[t.id] <= 1]
     return {"teams": alone} if alone else None
 
 

@@ -52,12 +52,13 @@ def resume(session, login_id: str, policy: SessionPolicy, now: datetime | None =
         return None
     person_id, token = parts
     now = now or utcnow()
-    record = session.scalar(select(PersonSession).where(PersonSession.token_hash == hash_token(token)))
-    if record is None or record.person_id != person_id or record.last_seen_at < now - policy.idle:
+    # One round trip: this runs before every signed-in request.
+    found = session.execute(
+        select(PersonSession, Person).join(Person, Person.id == PersonSession.person_id)
+        .where(PersonSession.token_hash == hash_token(token), PersonSession.person_id == person_id)).first()
+    if found is None or found[0].last_seen_at < now - policy.idle:
         return None
-    person = session.get(Person, person_id)
-    if person is None:
-        return None
+    record, person = found
     person.login_token, person.login_session_id = token, record.id
     person.login_session_touched = record.last_seen_at < now - policy.touch
     if person.login_session_touched:

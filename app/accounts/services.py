@@ -287,6 +287,16 @@ def teams_of(session, person: Person) -> list[Team]:
     return sorted((m.team for m in person.memberships), key=lambda t: t.name.lower())
 
 
+def member_counts(session, teams: list[Team]) -> dict[int, int]:
+    """Team id -> how many people are in it, in one query (not by loading every membership)."""
+    ids = [t.id for t in teams]
+    if not ids:
+        return {}
+    counted = dict(session.execute(select(Membership.team_id, func.count()).where(Membership.team_id.in_(ids))
+                                   .group_by(Membership.team_id)).all())
+    return {team_id: counted.get(team_id, 0) for team_id in ids}
+
+
 def pending_invites(session, team: Team) -> list[AccessLink]:
     return list(session.scalars(
         select(AccessLink).where(

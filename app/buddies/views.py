@@ -197,14 +197,18 @@ def scheme(scheme_id):
     return render_onboarding(scheme, members, form)
 
 
-def render_onboarding(scheme, members, form, status=200):
+def render_onboarding(scheme, members, form, status=200, experience: ExperienceForm | None = None,
+                      experience_of: int | None = None):
+    """The scheme page; `experience` is a refused experience form of person `experience_of`,
+    shown with its error and what was typed."""
     onboardings = services.onboarding_pairs(db.session, scheme)
     people = {p.id: p for p in db.session.query(Person).filter(
         Person.id.in_([x for o in onboardings for x in (o.newcomer_id, o.buddy_id)]))}
     return render_template("buddies/scheme.html", scheme=scheme, members=members,
                            rotations=services.rotations(db.session, scheme),
                            spread=services.spread(db.session, scheme), draft=services.draft(db.session, scheme),
-                           onboardings=onboardings, people=people, form=form), status
+                           onboardings=onboardings, people=people, form=form, experience=experience,
+                           experience_of=experience_of), status
 
 
 @bp.post("/schemas/<int:scheme_id>/inwerkbuddy")
@@ -317,8 +321,10 @@ def lead_experience(scheme_id, person_id):
     person = access.found(members.people.get(person_id))
     form = ExperienceForm(prefix=f"exp{person_id}")
     if not form.validate_on_submit():
-        flash(_("Kies 0 tot 60 jaar."), "error")
-        return redirect(url_for(".scheme", scheme_id=scheme.id))
+        onboarding = OnboardingForm(prefix="onb")
+        onboarding.newcomer.choices = onboarding.buddy.choices = [
+            (p.id, p.name) for p in sorted(members.people.values(), key=lambda p: p.name)]
+        return render_onboarding(scheme, members, onboarding, 422, experience=form, experience_of=person_id)
     services.set_experience(db.session, person, form.years.data)
     db.session.commit()
     flash(_("Ervaring van %(name)s bewaard.", name=person.name), "success")

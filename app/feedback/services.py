@@ -182,7 +182,12 @@ def _store(session, exchange: Exchange, submission: Submission) -> Exchange:
 def to_intervisie(session, exchange: Exchange, person: Person) -> CaseIdea:
     """One tap: the theme becomes a draft help question in the person's list of case ideas."""
     theme = exchange.takeaway or exchange.title
-    idea = CaseIdea(owner_id=person.id, text=f"{exchange.title}: {theme}"[:500] if exchange.takeaway else theme[:500])
+    text = f"{exchange.title}: {theme}"[:500] if exchange.takeaway else theme[:500]
+    # A second tap (or the same exchange again later) keeps one idea, not a list of copies.
+    existing = session.scalar(select(CaseIdea).where(CaseIdea.owner_id == person.id, CaseIdea.text == text).limit(1))
+    if existing is not None:
+        return existing
+    idea = CaseIdea(owner_id=person.id, text=text)
     session.add(idea)
     session.flush()
     return idea

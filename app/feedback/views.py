@@ -223,28 +223,16 @@ def exchange(exchange_id):
 def answer(exchange_id):
     ex = access.loaded()
     form = AnswerForm()
-    if (done := already_sent(form)) is not None:
-        return done
-    if ex.status != OPEN:
-        flash(_("Deze vraag is al beantwoord of gesloten."), "error")
-        return redirect(url_for(".exchange", exchange_id=ex.id))
-    findings = []
-    if validated(form) and not (findings := findings_of(form)):
+
+    def action(submission):
         values = services.Answer(form.observed.data, form.other_reading.data, form.at_stake.data,
                                  form.top.data, form.tip.data)
-
-        def action(submission):
-            services.answer(db.session, ex, current_user, values, submission)
-            notifications.answered(db.session, ex)
-            return ex
-        try:
-            if (done := store(form, action, _("Je feedback is verstuurd. Dank je!"))) is not None:
-                return done
-        except services.NotOpen:
-            db.session.rollback()
-            flash(_("Deze vraag is al beantwoord of gesloten."), "error")
-            return redirect(url_for(".exchange", exchange_id=exchange_id))
-    return render_exchange(ex, answer_form=form, findings=findings, status=422)
+        services.answer(db.session, ex, current_user, values, submission)
+        notifications.answered(db.session, ex)
+        return ex
+    return exchange_step(ex, form, "answer_form", may=ex.status == OPEN, action=action,
+                         refused=_("Deze vraag is al beantwoord of gesloten."),
+                         done=_("Je feedback is verstuurd. Dank je!"))
 
 
 @bp.post("/<int:exchange_id>/afronden")
@@ -252,23 +240,33 @@ def answer(exchange_id):
 def close(exchange_id):
     ex = access.loaded()
     form = CloseForm()
-    if (done := already_sent(form)) is not None:
-        return done
-    if not services.can_close(ex, current_user):
-        flash(_("Dit is al afgerond."), "error")
-        return redirect(url_for(".exchange", exchange_id=ex.id))
+    return exchange_step(
+        ex, form, "close_form", may=services.can_close(ex, current_user),
+        action=lambda submission: services.close(db.session, ex, current_user, form.takeaway.data,
+                                                 form.action.data, submission),
+        refused=_("Dit is al afgerond."), done=_("Afgerond. Je actie staat op Vandaag."))
+
+
+def exchange_step(ex, form, form_name: str, *, may: bool, action, refused: str, done: str):
+    """Answer or close an exchange: a form sent before (the outbox again) answers as it did; a
+    step that is no longer possible, now or by the time it is stored, says so; anything else
+    is checked (recognisable details too) and stored once, or shown again with its errors."""
+    back = url_for(".exchange", exchange_id=ex.id)  # before any rollback expires `ex`
+    if (sent := already_sent(form)) is not None:
+        return sent
+    if not may:
+        flash(refused, "error")
+        return redirect(back)
     findings = []
     if validated(form) and not (findings := findings_of(form)):
         try:
-            if (done := store(form, lambda s: services.close(db.session, ex, current_user, form.takeaway.data,
-                                                             form.action.data, s),
-                              _("Afgerond. Je actie staat op Vandaag."))) is not None:
-                return done
+            if (stored := store(form, action, done)) is not None:
+                return stored
         except services.NotOpen:
             db.session.rollback()
-            flash(_("Dit is al afgerond."), "error")
-            return redirect(url_for(".exchange", exchange_id=exchange_id))
-    return render_exchange(ex, close_form=form, findings=findings, status=422)
+            flash(refused, "error")
+            return redirect(back)
+    return render_exchange(ex, findings=findings, status=422, **{form_name: form})
 
 
 @bp.post("/<int:exchange_id>/intervisie")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 
 from app import hooks
@@ -28,17 +28,25 @@ KINDS = (
 )
 
 
+def next_round(session, person, now):
+    """services.next_round, once per Vandaag: both cards below ask it."""
+    from app.intervisie import services
+    memo = g.setdefault("intervisie_next_round", {})
+    if (person.id, now) not in memo:
+        memo[(person.id, now)] = services.next_round(session, person.id, now)
+    return memo[(person.id, now)]
+
+
 def next_card(session, person, now) -> dict | None:
     """The one round that needs this person now or soon, with their role and next step."""
-    from app.intervisie import services
-    nxt = services.next_round(session, person.id, now)
+    nxt = next_round(session, person, now)
     return {"next": nxt} if nxt else None
 
 
 def upcoming_card(session, person, now) -> dict | None:
     """Later rounds (the next one leads in its own card when it is near)."""
     from app.intervisie import services
-    nxt = services.next_round(session, person.id, now)
+    nxt = next_round(session, person, now)
     rounds = [r for r in services.upcoming(session, person.id, now, limit=4) if not nxt or r.id != nxt.round.id][:3]
     return {"upcoming": rounds} if rounds else None
 

@@ -42,13 +42,48 @@ class _Now:
 
 
 class FragmentCache:
-    """A small thread-safe LRU of rendered fragments."""
+    """A small thread-safe LRU of rendered fragments, rendering each key once at a time.
+
+    After a change every phone of a round asks at the same moment, so most ask for a key that is
+    being rendered right then; they wait for that render (`get_or_render`) instead of each doing
+    their own, which made one change cost a render per phone.
+    """
+
+    WAIT = 2.0  # a render that takes longer than this (it failed, or the process is overloaded): render too
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+        self._rendering: dict = {}  # key -> threading.Event set when its render is in
+        self.hits = self.misses = self.waits = 0
+
+    def get_or_render(self, key, render: Callable[[], str]) -> str:
+        with self._lock:
+            html = self._items.get(key)
+            if html is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return html
+            busy = self._rendering.get(key)
+            if busy is None:
+                busy = self._rendering[key] = threading.Event()
+                mine = True
+                self.misses += 1
+            else:
+                mine = False
+                self.waits += 1
+        if not mine:
+            busy.wait(self.WAIT)
+            return self.get(key) or render()
+        try:
+            html = render()
+            self.put(key, html)
+            return html
+        finally:
+            with self._lock:
+                self._rendering.pop(key, None)
+            busy.set()
 
     def get(self, key):
         with self._lock:
@@ -108,9 +143,6 @@ def state_html(session, acc: services.Access, now, context: Callable[[], dict]) 
     key = shared_key(session, acc, now)
     if key is None:
         return render_block("intervisie/live.html", "state", **context())
-    html = cache.get(key)
-    if html is None:
-        html = render_block("intervisie/live.html", "state", **context(),
-                            csrf_token=lambda: CSRF_PLACEHOLDER, now=_Now)
-        cache.put(key, html)
+    html = cache.get_or_render(key, lambda: render_block("intervisie/live.html", "state", **context(),
+                                                         csrf_token=lambda: CSRF_PLACEHOLDER, now=_Now))
     return html.replace(CSRF_PLACEHOLDER, generate_csrf()).replace(NOW_PLACEHOLDER, now.isoformat())

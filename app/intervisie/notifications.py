@@ -49,17 +49,15 @@ def _recipients(session, rnd: Round) -> list[int]:
 def announce(session, rnd: Round, kind: str, *, exclude: int | None = None, only_new: set | None = None,
              now: datetime | None = None, dedupe: str | None = None) -> int:
     """Notify the round's participants (each in their own language), in the caller's transaction."""
-    count = 0
     session.flush()
     title, body, url = _texts(kind, rnd)
-    for person_id in _recipients(session, rnd):
-        if person_id == exclude or (only_new is not None and kind == "round_planned" and person_id not in only_new):
-            continue
-        notify.notify(session, person_id, kind, title=title, body=body, url=url, topic=f"round-{rnd.id}",
+    people = [person_id for person_id in _recipients(session, rnd)
+              if person_id != exclude and not (only_new is not None and kind == "round_planned"
+                                               and person_id not in only_new)]
+    notify.notify_all(session, people, kind, title=title, body=body, url=url, topic=f"round-{rnd.id}",
                       deadline=rnd.starts_at, now=now,
-                      dedupe_key=f"{dedupe}:{person_id}" if dedupe else None)
-        count += 1
-    return count
+                      dedupe_keys={person_id: f"{dedupe}:{person_id}" for person_id in people} if dedupe else None)
+    return len(people)
 
 
 def tell_case_removed(session, rnd: Round, author_id: int) -> None:

@@ -4,11 +4,15 @@ Functions take plain values and a session; they add and flush, never commit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app import actions as personal_actions
 from app import hooks, live
@@ -42,6 +46,10 @@ def valid_id(value) -> bool:
 def channel(round_id: int) -> str:
     """The live channel of a round: what its phones' streams listen to."""
     return f"round:{round_id}"
+
+
+def current_version(session, round_id: int) -> int | None:
+    return session.scalar(select(Round.version).where(Round.id == round_id))
 
 
 def mark_changed(session, rnd: Round, *guard, **values) -> bool:
@@ -96,15 +104,36 @@ class Plan:
 def participant(session, round_id: int, person_id: int | None) -> Participant | None:
     if not valid_id(person_id):
         return None
+    loaded = _loaded_participants(session, round_id)
+    if loaded is not None:
+        return next((p for p in loaded if p.person_id == person_id), None)
     return session.scalar(select(Participant).where(Participant.round_id == round_id,
                                                     Participant.person_id == person_id))
+
+
+def _loaded_participants(session, round_id: int) -> list[Participant] | None:
+    """The round's participants when this session holds them already, else None.
+
+    Every change to who takes part goes through `Round.participants`, so a loaded collection is
+    what the database will hold; a page asks "who am I here" several times, and each answer
+    would otherwise be a query."""
+    rnd = session.identity_map.get(identity_key(Round, round_id))
+    if rnd is None or "participants" in sa_inspect(rnd).unloaded:
+        return None
+    return rnd.participants
 
 
 @dataclass(frozen=True)
 class Access:
     round: Round
     me: Participant | None   # None: a lead who is not taking part (planning data only)
-    lead: bool
+    _session: object = field(repr=False, compare=False)
+    _person: Person = field(repr=False, compare=False)
+
+    @cached_property
+    def lead(self) -> bool:
+        """Asked only where planning rights matter (two queries a live phone never needs)."""
+        return accounts.can_lead(self._session, self._person, self._session.get(Team, self.round.team_id))
 
     @property
     def role(self) -> str | None:
@@ -114,14 +143,28 @@ class Access:
 def access(session, person: Person, round_id: int) -> Access | None:
     """Participants see the round; the team's leads (accounts' one "is lead" rule, admins
     included) see its planning data; everyone else nothing."""
-    rnd = session.get(Round, round_id) if valid_id(round_id) else None
+    # Every round page asks who this person is there: the participants come with the round (one
+    # query for all, and `participant()` then asks none).
+    rnd = session.get(Round, round_id, options=[selectinload(Round.participants)]) if valid_id(round_id) else None
     if rnd is None:
         return None
     me = participant(session, rnd.id, person.id)
-    lead = accounts.can_lead(session, person, session.get(Team, rnd.team_id))
-    if me is None and not lead:
+    acc = Access(rnd, me, session, person)
+    if me is None and not acc.lead:
         return None
-    return Access(rnd, me, lead)
+    return acc
+
+
+def with_people(session, rnd: Round) -> list[Participant]:
+    """The round's participants with their people loaded in one query (a page that shows names
+    would otherwise ask once per person)."""
+    waiting = [p for p in rnd.participants if p.person_id is not None and "person" in sa_inspect(p).unloaded]
+    if waiting:
+        people = {person.id: person for person in
+                  session.scalars(select(Person).where(Person.id.in_({p.person_id for p in waiting})))}
+        for p in waiting:
+            set_committed_value(p, "person", people.get(p.person_id))
+    return rnd.participants
 
 
 def team_members(session, team_id: int) -> list[Person]:
@@ -297,12 +340,15 @@ def templates(session, team_id: int) -> list[TeamTemplate]:
                                 .order_by(TeamTemplate.name)))
 
 
+def _upcoming(person_id: int, now: datetime, *columns):
+    return (select(Round, *columns).join(Participant)
+            .where(Participant.person_id == person_id, Round.cancelled_at.is_(None), Round.status != phases.FINISHED,
+                   Round.starts_at > now - timedelta(hours=4))
+            .order_by(Round.starts_at))
+
+
 def upcoming(session, person_id: int, now: datetime, limit: int = 20) -> list[Round]:
-    return list(session.scalars(
-        select(Round).join(Participant).where(Participant.person_id == person_id,
-                                              Round.cancelled_at.is_(None), Round.status != phases.FINISHED,
-                                              Round.starts_at > now - timedelta(hours=4))
-        .order_by(Round.starts_at).limit(limit)))
+    return list(session.scalars(_upcoming(person_id, now).limit(limit)))
 
 
 # A round leads Vandaag this long before it starts; a presenter whose case is not ready yet
@@ -330,19 +376,20 @@ class NextRound:
 def next_round(session, person_id: int, now: datetime) -> NextRound | None:
     """The person's first round that is live, or starts soon (sooner for a presenter whose case
     is not written yet); None when nothing is near."""
-    for rnd in upcoming(session, person_id, now, limit=2):
-        me = participant(session, rnd.id, person_id)
-        case = session.get(CaseText, rnd.id)
-        ready = case is not None and case.author_id == person_id and bool(case.help_question)
-        starts_in = rnd.starts_at - now
-        near = rnd.status == phases.LIVE or starts_in <= NEXT_SOON or (
-            me.role == phases.PRESENTER and not ready and starts_in <= NEXT_PREPARE)
-        if near and rnd.status != phases.FINISHED:
-            days = (rnd.starts_at.astimezone(AMSTERDAM).date() - now.astimezone(AMSTERDAM).date()).days
-            return NextRound(rnd, me, ready, starts_in, may_start=rnd.status == phases.PLANNED and now >= can_start_from(rnd),
-                             days_away=days)
+    first = session.execute(_upcoming(person_id, now, Participant).limit(1)).first()
+    if first is None:
         return None
-    return None
+    rnd, me = first
+    case = session.get(CaseText, rnd.id)
+    ready = case is not None and case.author_id == person_id and bool(case.help_question)
+    starts_in = rnd.starts_at - now
+    near = rnd.status == phases.LIVE or starts_in <= NEXT_SOON or (
+        me.role == phases.PRESENTER and not ready and starts_in <= NEXT_PREPARE)
+    if not near:
+        return None
+    days = (rnd.starts_at.astimezone(AMSTERDAM).date() - now.astimezone(AMSTERDAM).date()).days
+    return NextRound(rnd, me, ready, starts_in, may_start=rnd.status == phases.PLANNED and now >= can_start_from(rnd),
+                     days_away=days)
 
 
 def past(session, person_id: int, now: datetime, limit: int = 20) -> list[Round]:
@@ -373,6 +420,9 @@ def can_read_case(session, acc: Access, now: datetime) -> bool:
 
 
 def presenter_id(session, rnd: Round) -> int | None:
+    loaded = _loaded_participants(session, rnd.id)
+    if loaded is not None:
+        return next((p.person_id for p in loaded if p.role == phases.PRESENTER), None)
     return session.scalar(select(Participant.person_id).where(Participant.round_id == rnd.id,
                                                               Participant.role == phases.PRESENTER))
 

@@ -277,6 +277,14 @@ def test_lead_view_shows_history_and_spread_counts_only(app, team, login):
                 {f"exp{people['daan'].id}-years": "2"}).status_code == 302
     with app.app_context():
         assert db.session.get(Person, people["daan"].id).experience_years == 2
+    # A wrong number: the error beside Daan's field, what was typed still in it, nothing saved.
+    field = f"exp{people['daan'].id}-years"
+    refused = post(lead, f"/buddies/schemas/{scheme_id}/ervaring/{people['daan'].id}", {field: "99"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert f'id="{field}-error"' in page and "Kies 0 tot 60 jaar." in page and 'value="99"' in page
+    with app.app_context():
+        assert db.session.get(Person, people["daan"].id).experience_years == 2
 
 
 def test_experience_form_keeps_input_and_errors(app, team, login):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app import actions, hooks
 from app.extensions import db
-from app.feedback import notifications
+from app.feedback import notifications, services
 from app.feedback.models import CaseIdea, Exchange, Submission
 from app.models_base import utcnow
 from app.notify.models import Notification
@@ -84,6 +84,9 @@ def test_ask_answer_close_the_loop(app, team, login):
     # Inbrengen bij intervisie: a draft help question in the person's list of ideas.
     post(sanne, f"/feedback/{ex_id}/intervisie", {})
     assert "Eerst vragen, dan duiden." in sanne.get("/feedback/").get_data(as_text=True)
+    post(sanne, f"/feedback/{ex_id}/intervisie", {})  # a second tap keeps one idea
+    with app.app_context():
+        assert len(services.case_ideas(db.session, people["sanne"].id)) == 1
 
 
 def test_only_the_owner_ticks_off_an_action(app, team, login):

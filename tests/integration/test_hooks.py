@@ -47,10 +47,11 @@ def test_every_feature_registers_navigation_kinds_and_cards(app):
     assert endpoints == ["web.today", "intervisie.index", "feedback.index", "notify.inbox", "accounts.profile"]
     assert {"test", "invite_accepted", "round_planned", "round_started"} <= set(registry.kinds)
     # Vandaag: the next thing to do first (a near round, a request to answer, the buddy, actions),
-    # then the rest; the invitation to switch on notifications comes after all of those.
+    # then the rest; the hints the browser shows after loading (notifications, the home screen)
+    # come last, so that their appearing moves nothing already on screen.
     keys = [c.key for c in registry.cards]
     assert keys[:4] == ["intervisie-next", "feedback-open", "buddies", "personal-actions"]
-    assert keys.index("push-invite") > keys.index("personal-actions")
+    assert keys[-2:] == ["push-invite", "install-hint"]
     assert {"intervisie-reminders", "intervisie-case-retention"} <= {j.name for j in registry.jobs}
 
 

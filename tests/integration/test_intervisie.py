@@ -417,6 +417,30 @@ def test_event_stream_sends_the_current_version_then_each_change(app, team, logi
     assert as_(app, login, people["youssef"]).get(f"/intervisie/rondes/{round_id}/live/stream").status_code == 404
 
 
+def test_a_phone_showing_the_current_version_is_not_sent_to_fetch_it_again(app, team, login):
+    """The live page passes the version it shows (?v=): a crowd opening a round then costs no
+    second fetch each; a phone whose page is older still hears "changed" and catches up."""
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    startable(app, round_id)
+    daan = as_(app, login, people["daan"])
+    page = daan.get(f"/intervisie/rondes/{round_id}/live").get_data(as_text=True)
+    shown = re.search(r'live/stream\?v=(\d+)"', page).group(1)
+
+    def first_event(query: str) -> str:
+        response = daan.get(f"/intervisie/rondes/{round_id}/live/stream{query}", buffered=False)
+        chunks = iter(response.response)
+        next(chunks)  # retry:
+        event = next(chunks).decode()
+        response.close()
+        return event
+
+    assert first_event(f"?v={shown}").startswith(f"event: current\nid: {shown}\n")
+    assert first_event(f"?v={int(shown) - 1}").startswith(f"event: changed\nid: {shown}\n")
+    assert first_event("?v=x").startswith("event: changed")
+
+
 def test_team_settings_and_own_templates(app, team, login):
     t, people = team
     lead = login(people["lead"])

@@ -156,6 +156,28 @@ def test_a_hanging_push_service_blocks_nobody(app, push, worker, person, login):
     assert "network" in slow_delivery[0].last_error
 
 
+def test_an_expired_notification_is_never_pushed(app, push, worker, person, login):
+    """Claims skip notifications past their expiry; the expiry job (once a minute, not per tick)
+    then marks their pushes failed."""
+    client = login(person)
+    phone = push.subscriber()
+    subscribe(client, phone.subscription)
+    worker.tick(block=True)  # the scheduled jobs' first run, out of the way
+    send_test(client)
+    with app.app_context():
+        db.session.execute(update(Notification).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        db.session.commit()
+    assert worker.tick(block=True) == 0
+    assert phone.attempts == 0
+    [delivery] = deliveries(app)
+    assert delivery.status == "pending" and delivery.leased_by is None
+    with app.app_context():
+        worker.run_jobs(datetime.now(timezone.utc) + timedelta(minutes=2))
+    [delivery] = deliveries(app)
+    assert (delivery.status, delivery.last_error, delivery.attempts) == ("failed", "expired", 0)
+    assert phone.attempts == 0
+
+
 def test_subscriptions_are_refused_for_unknown_push_services(app, push, person, login):
     client = login(person)
     token = csrf_token(client, "/meldingen/instellingen")
@@ -379,3 +401,43 @@ def test_recording_sent_pushes_costs_the_same_for_two_devices_as_for_eight(app, 
         rows = db.session.scalars(select(PushDelivery)).all()
         assert len(rows) == 2 + 8 and {(d.status, d.attempts, d.leased_by) for d in rows} == {("sent", 1, None)}
         assert all(s.last_success_at is not None for s in db.session.scalars(select(PushSubscription)))
+
+
+def test_notifying_many_at_once_is_per_person_and_costs_a_handful_of_queries(app, make_team, make_person):
+    """A round's announcement to all its participants: each in their own language, muted kinds
+    inbox-only, a repeat with the same keys adds nothing, and the queries do not grow per person."""
+    from flask_babel import lazy_gettext as _l
+    from sqlalchemy import event
+
+    from app.accounts.models import Person
+    from app.notify.models import NotificationPreference
+
+    team = make_team()
+    people = [make_person(team, name=f"Collega {i}") for i in range(8)]
+    with app.app_context():
+        db.session.get(Person, people[0].id).locale = "en"
+        db.session.add(NotificationPreference(person_id=people[1].id, muted_kinds=["round_planned"]))
+        db.session.add(PushSubscription(person_id=people[1].id, endpoint="https://fcm.googleapis.com/fcm/send/x",
+                                        p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+                                        auth="tBHItJI5svbpez7KI4CCXg", label="Telefoon"))
+        db.session.add(PushSubscription(person_id=people[2].id, endpoint="https://fcm.googleapis.com/fcm/send/y",
+                                        p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+                                        auth="tBHItJI5svbpez7KI4CCXg", label="Telefoon"))
+        db.session.commit()
+        statements = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        ids = [p.id for p in people]
+        made = services.notify_all(db.session, ids, "round_planned", title=_l("Nieuwe intervisie"), body="",
+                                   url="/", dedupe_keys={i: f"plan:1:{i}" for i in ids})
+        db.session.commit()
+        reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert len(made) == 8 and len(reads) <= 4, reads  # not three or more per person
+        by_person = {n.person_id: n for n in made}
+        assert by_person[people[0].id].title == "New intervision round"
+        assert by_person[people[3].id].title == "Nieuwe intervisie"
+        assert by_person[people[1].id].deliveries == []  # muted: the inbox only
+        assert len(by_person[people[2].id].deliveries) == 1
+        again = services.notify_all(db.session, ids, "round_planned", title=_l("Nieuwe intervisie"), body="",
+                                    url="/", dedupe_keys={i: f"plan:1:{i}" for i in ids})
+        assert again == []
+        assert db.session.scalar(select(func.count()).select_from(Notification)) == 8

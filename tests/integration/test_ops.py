@@ -6,6 +6,8 @@ import json
 import logging
 import os
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,15 @@ def test_a_request_id_that_is_not_plain_is_replaced(client):
     assert response.headers["X-Request-ID"] != "x" * 200 and len(response.headers["X-Request-ID"]) == 32
     response = client.get("/healthz", headers={"X-Request-ID": "a\"b"})
     assert response.headers["X-Request-ID"] != 'a"b'
+
+
+@pytest.mark.parametrize("path", ["/inloggen", "/", "/privacy", "/intervisie/", "/zzz"])
+def test_a_raw_query_string_that_is_not_utf8_is_a_400_not_a_500(client, path):
+    """Browsers percent-encode; raw bytes come from a hand-made request and used to break every
+    page that reads request.args."""
+    response = client.get(path, environ_overrides={"QUERY_STRING": "next=\xff\xfe&to=\xc0"})
+    assert response.status_code == 400
+    assert client.get(f"{path}?next=%ff%fe").status_code != 500  # percent-encoded: read as usual
 
 
 def test_no_request_lines_unless_asked(client, caplog):
@@ -170,3 +181,29 @@ def test_compose_starts_app_worker_postgres_and_redis():
     assert "readyz" in " ".join(app["healthcheck"]["test"])
     assert services["migrate"]["command"] == ["flask", "--app", "app", "db", "upgrade"]
     assert (ROOT / "Dockerfile").exists()
+
+
+def test_loading_place_names_does_not_stall_a_gevent_worker():
+    """Production's workers are gevent: there a threading.Thread is a greenlet, and the seconds
+    of loading Deduce's place names would stall every request of the process. Measured in a
+    fresh, monkey-patched interpreter: a 10 ms sleep in another greenlet while the list loads."""
+    script = """
+from gevent import monkey; monkey.patch_all()
+import time, gevent
+from app import placenames
+stalls = []
+def ticker():
+    while not placenames.ready():
+        started = time.monotonic(); gevent.sleep(0.01); stalls.append(time.monotonic() - started)
+pulse = gevent.spawn(ticker)
+gevent.sleep(0.05)
+placenames.warm_up()
+assert placenames.load(30)
+pulse.join()
+print(round(max(stalls) * 1000), len(list(placenames.find("Ze woont in Zwolle"))))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    longest_ms, found = map(int, done.stdout.split())
+    assert found == 1  # the list did load
+    assert longest_ms < 1000  # loading on the greenlet stalled it for the whole load (2.6 s here)

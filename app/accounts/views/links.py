@@ -26,13 +26,18 @@ def setup(token):
     form = SetupForm()
     if not form.validate_on_submit():
         return render_template("accounts/setup.html", form=form), 422 if form.is_submitted() else 200
+    return register_newcomer(link, form.person_name.data, url_for(".setup_verify", token=token),
+                             organisation_name=form.organisation_name.data, team_name=form.team_name.data)
+
+
+def register_newcomer(link, person_name: str, verify_url: str, **details):
+    """The passkey page for someone who has no account yet (a setup or an invite link): a new
+    user handle, and what they typed kept with the ceremony until the passkey is made."""
     handle = new_user_handle()
-    payload = {"organisation_name": form.organisation_name.data, "team_name": form.team_name.data,
-               "person_name": form.person_name.data, "user_handle": handle.hex()}
     return start_registration(
-        template_title=_("Maak je passkey"), user_handle=handle, user_name=form.person_name.data,
-        display_name=form.person_name.data, verify_url=url_for(".setup_verify", token=token),
-        link_id=link.id, payload=payload,
+        template_title=_("Maak je passkey"), user_handle=handle, user_name=person_name, display_name=person_name,
+        verify_url=verify_url, link_id=link.id,
+        payload={**details, "person_name": person_name, "user_handle": handle.hex()},
         intro=_("Met een passkey log je in met je vingerafdruk, gezicht of pincode van je telefoon. "
                 "Geen wachtwoord nodig."),
     )
@@ -62,15 +67,7 @@ def invite(token):
     if not form.validate_on_submit():
         return (render_template("accounts/join.html", form=form, link=link),
                 422 if form.is_submitted() else 200)
-    handle = new_user_handle()
-    payload = {"person_name": form.person_name.data, "user_handle": handle.hex()}
-    return start_registration(
-        template_title=_("Maak je passkey"), user_handle=handle, user_name=form.person_name.data,
-        display_name=form.person_name.data, verify_url=url_for(".invite_verify", token=token),
-        link_id=link.id, payload=payload,
-        intro=_("Met een passkey log je in met je vingerafdruk, gezicht of pincode van je telefoon. "
-                "Geen wachtwoord nodig."),
-    )
+    return register_newcomer(link, form.person_name.data, url_for(".invite_verify", token=token))
 
 
 @bp.post("/uitnodiging/<token>/passkey")

@@ -96,20 +96,31 @@ def live_stream(round_id):
     if slot is None:
         return streams_busy(heartbeat)
     channel = services.channel(round_id)
-    version = acc.round.version
+    shown = request.args.get("v")  # the version the page showed when it loaded, if it says
     person_id = current_user.id
     broker = current_app.extensions["live"]
     db.session.remove()  # hold no database connection while the stream is open
 
     def events():
         with broker.subscribe(channel) as subscription:
+            # Read after subscribing, so a change in between is either in this version or heard next.
+            version = services.current_version(db.session, round_id)
+            db.session.remove()
             yield "retry: 1000\n\n"
-            # A phone that reconnects catches up at once: it always hears the current version.
-            # `retry` again inside the event, where hx-sse reads it: back to a quick reconnect.
-            yield f"event: changed\nid: {version}\nretry: 1000\ndata: {version}\n\n"
-            check_at = time.monotonic() + heartbeat
+            # A phone that reconnects catches up at once: it hears the current version and fetches
+            # the state, unless it still shows that very version (it just loaded the page), so a
+            # crowd opening a round costs no second fetch each. `retry` again inside the event,
+            # where hx-sse reads it: back to a quick reconnect.
+            kind = "current" if shown == str(version) else "changed"
+            yield f"event: {kind}\nid: {version}\nretry: 1000\ndata: {version}\n\n"
+            # Phones join a round together, so their streams would ping and re-check in step: a
+            # burst of checks every heartbeat that makes the state fetches wait. The first beat of
+            # each stream falls anywhere in the interval, and each later one varies a little.
+            beat = heartbeat * random.uniform(0.1, 1.0)
+            check_at = time.monotonic() + beat
             while True:
-                message = subscription.get(timeout=heartbeat)
+                message = subscription.get(timeout=beat)
+                beat = heartbeat * random.uniform(0.9, 1.1)
                 if message == DRAIN:  # this process stops: reconnect (to another) in 0.5-3 s
                     yield f"retry: {random.randint(500, 3000)}\n\n"
                     return
@@ -117,7 +128,7 @@ def live_stream(round_id):
                     if not may_follow(round_id, person_id):
                         yield "event: gone\ndata: gone\n\n"
                         return
-                    check_at = time.monotonic() + heartbeat
+                    check_at = time.monotonic() + beat
                 yield f"event: changed\nid: {message}\ndata: {message}\n\n" if message else ": ping\n\n"
 
     response = Response(stream_with_context(events()), mimetype="text/event-stream")

@@ -24,7 +24,7 @@ from app.rendering import page_or_block, wants_block
 def attendance_context(acc: services.Access) -> dict:
     """Who comes, as the round page and its RSVP answer show it."""
     rnd = acc.round
-    return dict(acc=acc, rnd=rnd, people=sorted(rnd.participants, key=lambda p: (
+    return dict(acc=acc, rnd=rnd, people=sorted(services.with_people(db.session, rnd), key=lambda p: (
         p.role != phases.FACILITATOR, p.role != phases.PRESENTER, p.person is None, p.name)),
         warn_size=not services.NORM_MIN <= len(rnd.participants) <= services.NORM_MAX)
 

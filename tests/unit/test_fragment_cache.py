@@ -1,0 +1,60 @@
+"""The live state's fragment cache renders a key once while many phones ask for it at once."""
+from __future__ import annotations
+
+import threading
+import time
+
+from app.intervisie.live_fragment import FragmentCache
+
+
+def test_phones_asking_at_once_share_one_render():
+    cache = FragmentCache()
+    renders = []
+
+    def render():
+        renders.append(1)
+        time.sleep(0.1)  # every other phone arrives while this render runs
+        return "<div>fase 2</div>"
+
+    answers = []
+    phones = [threading.Thread(target=lambda: answers.append(cache.get_or_render(("r", 2), render)))
+              for _ in range(10)]
+    for phone in phones:
+        phone.start()
+    for phone in phones:
+        phone.join()
+    assert answers == ["<div>fase 2</div>"] * 10
+    assert len(renders) == 1 and cache.waits == 9
+    assert cache.get_or_render(("r", 2), render) == "<div>fase 2</div>" and len(renders) == 1  # then a hit
+
+
+def test_a_render_that_fails_lets_the_waiting_phones_render_themselves():
+    cache = FragmentCache()
+    started = threading.Event()
+
+    def failing():
+        started.set()
+        time.sleep(0.05)
+        raise RuntimeError("template broke")
+
+    errors = []
+
+    def first():
+        try:
+            cache.get_or_render("k", failing)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    started.wait()
+    assert cache.get_or_render("k", lambda: "eigen") == "eigen"  # did not hang on the failed render
+    thread.join()
+    assert errors and cache.get("k") is None  # nothing wrong was kept
+
+
+def test_the_cache_stays_bounded():
+    cache = FragmentCache(size=3)
+    for version in range(5):
+        cache.get_or_render(version, lambda v=version: f"v{v}")
+    assert cache.get(0) is None and cache.get(4) == "v4"
