@@ -186,8 +186,9 @@ def load(instance_path: str) -> dict:
         # refused (413) before anything reads it.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
-        # Live rounds. Every open stream holds a server thread; the stream re-checks its right to
-        # exist (signed in, still a participant) and sends a ping every LIVE_HEARTBEAT seconds.
+        # Live rounds. Every open stream holds a server thread (a greenlet under gevent) and sends
+        # a ping every LIVE_HEARTBEAT seconds; as often, the process checks all its streams'
+        # right to go on (signed in, still a participant) together.
         "LIVE_HEARTBEAT": float(os.environ.get("LIVE_HEARTBEAT", "15")),
         # A phone and a laptop with a tab or two; more is a leak or an attack.
         "LIVE_STREAMS_PER_PERSON": int(os.environ.get("LIVE_STREAMS_PER_PERSON", "4")),

@@ -5,7 +5,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -101,18 +101,6 @@ def service_worker():
 @access.public
 def robots():
     return Response("User-agent: *\nDisallow: /\n", mimetype="text/plain")
-
-
-def reload_user():
-    """The signed-in person loaded afresh, or None: for responses that outlive their request.
-
-    Flask-Login loads the user once per request and keeps it in `g`. A live stream lasts for
-    hours, so it drops that copy and lets Flask-Login load again from the same session data
-    through the app's user loader: a sign-out elsewhere or a revoked session then shows here.
-    """
-    g.pop("_login_user", None)
-    user = current_user._get_current_object()
-    return user if user is not None and user.is_authenticated else None
 
 
 def nl_datetime(value, fmt="EEE d MMM, HH:mm"):

@@ -23,6 +23,12 @@ class SessionPolicy:
     touch: timedelta   # last_seen_at is written at most this often (no write per request)
 
 
+def policy(config) -> SessionPolicy:
+    """The session policy an app's settings give (SESSION_IDLE_DAYS, SESSION_TOUCH_MINUTES)."""
+    return SessionPolicy(idle=timedelta(days=config["SESSION_IDLE_DAYS"]),
+                         touch=timedelta(minutes=config["SESSION_TOUCH_MINUTES"]))
+
+
 def start_session(session, person_id: int, *, label: str, passkey_id: int | None = None) -> tuple[PersonSession, str]:
     """A new signed-in session; returns the row and the token (shown once, to the cookie)."""
     token = new_token(32)
@@ -64,6 +70,17 @@ def resume(session, login_id: str, policy: SessionPolicy, now: datetime | None =
     if person.login_session_touched:
         record.last_seen_at = now
     return person
+
+
+def live_ids(session, session_ids, policy: SessionPolicy, now: datetime | None = None) -> set[int]:
+    """Which of these sessions still sign someone in: one query for any number (long-lived
+    responses such as live streams re-check theirs together)."""
+    ids = set(session_ids)
+    if not ids:
+        return set()
+    cutoff = (now or utcnow()) - policy.idle
+    return set(session.scalars(select(PersonSession.id).where(PersonSession.id.in_(ids),
+                                                              PersonSession.last_seen_at >= cutoff)))
 
 
 def end_session(session, person_id: int, session_id: int) -> bool:

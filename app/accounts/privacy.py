@@ -194,8 +194,7 @@ def delete_person(session, person: Person, erasers=()) -> None:
 def purge(session, now: datetime, config) -> dict[str, int]:
     """Accounts' daily clean-up; idempotent. Returns counts (the job logs them, never names)."""
     keep_links = now - timedelta(days=config["RETENTION_LINK_DAYS"])
-    policy = login_sessions.SessionPolicy(idle=timedelta(days=config["SESSION_IDLE_DAYS"]),
-                                          touch=timedelta(minutes=config["SESSION_TOUCH_MINUTES"]))
+    policy = login_sessions.policy(config)
     options = {"synchronize_session": False}
     return {
         "links": session.execute(delete(AccessLink).where(or_(AccessLink.used_at < keep_links,

@@ -42,7 +42,8 @@ class _Now:
 
 
 class FragmentCache:
-    """A small thread-safe LRU of rendered fragments, rendering each key once at a time.
+    """A small thread-safe LRU of rendered fragments (or other values made once per round
+    version), rendering each key once at a time.
 
     After a change every phone of a round asks at the same moment, so most ask for a key that is
     being rendered right then; they wait for that render (`get_or_render`) instead of each doing
@@ -104,6 +105,25 @@ class FragmentCache:
 
 
 cache = FragmentCache()
+# Who wrote what in a round, per round version: (round id, version) -> {author id: ((phase, hidden), ...)}.
+# Every change to a round's items makes a new version, so an entry never goes stale; each phone of
+# the round then decides whether its fragment is shared without a query of its own.
+authored = FragmentCache(size=256)
+
+
+def own_items(session, rnd, person_id: int) -> tuple[tuple[int, bool], ...]:
+    """This person's items in the round (phase, hidden), read once per round version."""
+    by_author = authored.get_or_render((rnd.id, rnd.version), lambda: items_by_author(session, rnd.id))
+    return by_author.get(person_id, ())
+
+
+def items_by_author(session, round_id: int) -> dict[int, tuple[tuple[int, bool], ...]]:
+    found: dict[int, list] = {}
+    for author_id, phase_index, hidden in session.execute(
+            select(Contribution.author_id, Contribution.phase_index, Contribution.hidden)
+            .where(Contribution.round_id == round_id, Contribution.author_id.is_not(None))):
+        found.setdefault(author_id, []).append((phase_index, hidden))
+    return {author: tuple(items) for author, items in found.items()}
 
 
 def chooses_idea(session, acc: services.Access) -> bool:
@@ -124,8 +144,7 @@ def shared_key(session, acc: services.Access, now) -> tuple | None:
     method = methods.get(rnd.method_key)
     plist = method.phases(rnd.minutes)
     state = live_round.state_of(rnd)
-    own = session.execute(select(Contribution.phase_index, Contribution.hidden)
-                          .where(Contribution.round_id == rnd.id, Contribution.author_id == me)).all()
+    own = own_items(session, rnd, me)
     for phase_index, hidden in own:
         if hidden or not phases.visible(phase_index, plist[phase_index], state, author_id=me, viewer_id=-1):
             return None

@@ -155,6 +155,16 @@ def access(session, person: Person, round_id: int) -> Access | None:
     return acc
 
 
+def still_taking_part(session, pairs) -> set[tuple[int, int]]:
+    """Which (round id, person id) pairs still have a seat: one query for any number of them."""
+    pairs = set(pairs)
+    if not pairs:
+        return set()
+    rows = session.execute(select(Participant.round_id, Participant.person_id).where(
+        Participant.round_id.in_({r for r, _ in pairs}), Participant.person_id.in_({p for _, p in pairs})))
+    return {(r, p) for r, p in rows} & pairs
+
+
 def with_people(session, rnd: Round) -> list[Participant]:
     """The round's participants with their people loaded in one query (a page that shows names
     would otherwise ask once per person)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import re
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -509,6 +510,13 @@ class Phone:
         self._done.get(timeout=10)
 
 
+def wait_for(condition, within: float = 10) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.02)
+
+
 def in_app(app, work):
     with app.app_context():
         return work()
@@ -569,9 +577,12 @@ def test_stream_ends_when_its_person_leaves_the_round(app, team, login):
     app.config["LIVE_HEARTBEAT"] = 0.2
     daan = Phone(as_(app, login, people["daan"]), round_id)
     assert daan.next().startswith("retry:") and daan.next().startswith("event: changed")
-    assert daan.next().startswith(": ping") and daan.next().startswith(": ping")  # checked, still in
-    # Between checks the stream holds no database connection.
-    assert in_app(app, lambda: db.engine.pool.checkedout()) == 0
+    guard = app.extensions["intervisie.stream_guard"]
+    wait_for(lambda: guard.checks >= 2)
+    assert daan.next().startswith(": ping")  # checked twice, still in
+    # Between checks the stream holds no database connection. (The guard holds one for a few
+    # milliseconds per beat, so one of several looks must find none.)
+    assert 0 in [in_app(app, lambda: db.engine.pool.checkedout()) for _ in range(5)]
 
     def remove_daan():
         db.session.delete(services.participant(db.session, round_id, people["daan"].id))
@@ -599,3 +610,38 @@ def test_stream_ends_when_the_session_is_revoked(app, team, login):
     in_app(app, revoke)
     assert daan.read_to_end()[-1].startswith("event: gone")
     daan.close()
+
+
+def test_one_check_per_beat_covers_every_open_stream(app, team, login):
+    """The guard checks all of a process's streams together: the queries per beat do not grow
+    with the number of streams, and only the stream whose person left hears "gone"."""
+    from sqlalchemy import event
+    t, people = team
+    round_id = planned_round(app, login(people["lead"]), t.id, people)
+    app.config["LIVE_HEARTBEAT"] = 60  # the test drives the checks itself
+    phones = {name: Phone(as_(app, login, people[name]), round_id) for name in ("daan", "fatima", "sanne")}
+    for phone in phones.values():
+        assert phone.next().startswith("retry:") and phone.next().startswith("event: changed")
+    guard = app.extensions["intervisie.stream_guard"]
+    assert guard.count() == 3
+    statements = []
+
+    def counted(*args):
+        statements.append(args[2])
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            assert guard.check_now() == 0
+            assert len(statements) == 2  # sessions, seats: for three streams as for a thousand
+            db.session.delete(services.participant(db.session, round_id, people["fatima"].id))
+            db.session.commit()
+            assert guard.check_now() == 1
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+    assert phones["fatima"].read_to_end()[-1].startswith("event: gone")
+    assert guard.count() == 2
+    for name in ("daan", "sanne"):
+        assert phones[name].response.status_code == 200
+        phones[name].close()
+    phones["fatima"].close()
+    wait_for(lambda: guard.count() == 0 and app.extensions["live_streams"].count() == 0)

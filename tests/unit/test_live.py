@@ -6,8 +6,9 @@ import time
 import uuid
 
 import pytest
+from flask import Flask
 
-from app.live import LocalBroker, RedisBroker, broker_for
+from app.live import GONE, LocalBroker, RedisBroker, StreamGuard, broker_for
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 RUN = uuid.uuid4().hex[:12]  # unique channel names per run: no cross-talk with other runs or servers
@@ -209,3 +210,35 @@ def test_stream_limits_hold_under_contention():
     for t in threads:
         t.join()
     assert granted and limits.count() == 0 and limits.count(7) == 0
+
+
+# --- StreamGuard -------------------------------------------------------------------------------
+
+def test_guard_tells_gone_only_to_streams_the_check_refuses():
+    broker = LocalBroker()
+    allowed = {"a", "c"}
+    guard = StreamGuard(check=lambda facts: {f for f in facts if f in allowed}, interval=lambda: 60)
+    subs = {name: broker.subscribe(channel("guard")) for name in "abc"}
+    watched = {name: guard.watch(sub, name, Flask(__name__)) for name, sub in subs.items()}
+    assert guard.check_now() == 1
+    assert subs["b"].get(timeout=0.1) == GONE and guard.count() == 2
+    assert subs["a"].get(timeout=0.05) is None and subs["c"].get(timeout=0.05) is None
+    guard.forget(watched["a"]), guard.forget(watched["c"])
+    assert guard.count() == 0 and guard.check_now() == 0
+
+
+def test_guard_runs_on_its_own_until_the_last_stream_goes_and_survives_a_failing_check():
+    broker = LocalBroker()
+    calls = []
+
+    def check(facts):
+        calls.append(list(facts))
+        if len(calls) == 1:
+            raise ConnectionError("database away for a moment")
+        return set()  # from the second beat on: nobody may follow
+    guard = StreamGuard(check=check, interval=lambda: 0.05)
+    sub = broker.subscribe(channel("guard-loop"))
+    guard.watch(sub, "x", Flask(__name__))
+    assert sub.get(timeout=3) == GONE  # the failed first check left it open; the next one ended it
+    assert len(calls) >= 2 and guard.count() == 0
+    assert eventually(lambda: guard._thread is None)  # no loop left running for nobody

@@ -5,8 +5,6 @@ teams, profile (name, language, passkeys, sessions, Mijn gegevens, deletion) and
 (`accounts.login`, ...), whichever module holds the view."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,9 +27,7 @@ options_limit = limiter.limit(lambda: current_app.config["RATELIMIT_PASSKEY_OPTI
 
 
 def session_policy() -> login_sessions.SessionPolicy:
-    cfg = current_app.config
-    return login_sessions.SessionPolicy(idle=timedelta(days=cfg["SESSION_IDLE_DAYS"]),
-                                        touch=timedelta(minutes=cfg["SESSION_TOUCH_MINUTES"]))
+    return login_sessions.policy(current_app.config)
 
 
 @login_manager.user_loader

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from datetime import datetime, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, request, stream_with_context, url_for
@@ -12,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import access
+from app.accounts import login_sessions
 from app.extensions import db
 from app.form_base import clean_text
 from app.intervisie import live_fragment, live_round, phases, services
@@ -19,9 +19,8 @@ from app.intervisie.loaders import ROUND, load_round
 from app.intervisie.notifications import announce
 from app.intervisie.views import bp
 from app.models_base import utcnow
-from app.live import DRAIN
+from app.live import DRAIN, GONE, StreamGuard
 from app.rendering import block_response, page_or_block, wants_block
-from app.web import reload_user
 
 UNDO_SHOWN = timedelta(seconds=8)  # how long "Ongedaan maken" stays on the facilitator's screen
 
@@ -84,11 +83,11 @@ def live_state(round_id):
 def live_stream(round_id):
     """Server-sent events: "changed" with the round's version. Phones then fetch the state.
 
-    Each open stream holds a server thread, so streams are capped per person and per process
-    (beyond: 429, and hx-sse tries again later), and a stream ends ("gone") as soon as its
-    person signs out, loses the session or leaves the round.
+    Each open stream holds a server thread (a greenlet under gevent), so streams are capped per
+    person and per process (beyond: 429, and hx-sse tries again later), and a stream ends ("gone")
+    once its person signs out, loses the session or leaves the round: the process's stream guard
+    checks all its streams together every heartbeat.
     """
-    acc = access.loaded()
     config = current_app.config
     heartbeat = config["LIVE_HEARTBEAT"]
     slot = current_app.extensions["live_streams"].open(
@@ -97,39 +96,17 @@ def live_stream(round_id):
         return streams_busy(heartbeat)
     channel = services.channel(round_id)
     shown = request.args.get("v")  # the version the page showed when it loaded, if it says
-    person_id = current_user.id
-    broker = current_app.extensions["live"]
+    facts = (current_user.login_session_id, round_id, current_user.id)
+    broker, guard, app = current_app.extensions["live"], stream_guard(), current_app._get_current_object()
     db.session.remove()  # hold no database connection while the stream is open
 
     def events():
         with broker.subscribe(channel) as subscription:
-            # Read after subscribing, so a change in between is either in this version or heard next.
-            version = services.current_version(db.session, round_id)
-            db.session.remove()
-            yield "retry: 1000\n\n"
-            # A phone that reconnects catches up at once: it hears the current version and fetches
-            # the state, unless it still shows that very version (it just loaded the page), so a
-            # crowd opening a round costs no second fetch each. `retry` again inside the event,
-            # where hx-sse reads it: back to a quick reconnect.
-            kind = "current" if shown == str(version) else "changed"
-            yield f"event: {kind}\nid: {version}\nretry: 1000\ndata: {version}\n\n"
-            # Phones join a round together, so their streams would ping and re-check in step: a
-            # burst of checks every heartbeat that makes the state fetches wait. The first beat of
-            # each stream falls anywhere in the interval, and each later one varies a little.
-            beat = heartbeat * random.uniform(0.1, 1.0)
-            check_at = time.monotonic() + beat
-            while True:
-                message = subscription.get(timeout=beat)
-                beat = heartbeat * random.uniform(0.9, 1.1)
-                if message == DRAIN:  # this process stops: reconnect (to another) in 0.5-3 s
-                    yield f"retry: {random.randint(500, 3000)}\n\n"
-                    return
-                if time.monotonic() >= check_at:
-                    if not may_follow(round_id, person_id):
-                        yield "event: gone\ndata: gone\n\n"
-                        return
-                    check_at = time.monotonic() + beat
-                yield f"event: changed\nid: {message}\ndata: {message}\n\n" if message else ": ping\n\n"
+            watched = guard.watch(subscription, facts, app)
+            try:
+                yield from stream_events(subscription, round_id, shown, heartbeat)
+            finally:
+                guard.forget(watched)
 
     response = Response(stream_with_context(events()), mimetype="text/event-stream")
     response.call_on_close(slot.close)  # also when the stream never started
@@ -138,13 +115,49 @@ def live_stream(round_id):
     return response
 
 
-def may_follow(round_id: int, person_id: int) -> bool:
-    """Whether an open stream may go on: its session still signs the same person in (through
-    Flask-Login's user loader, so a sign-out or revoked session counts) and they still take part."""
+def stream_events(subscription, round_id: int, shown: str | None, heartbeat: float):
+    # Read after subscribing, so a change in between is either in this version or heard next.
+    version = services.current_version(db.session, round_id)
+    db.session.remove()
+    yield "retry: 1000\n\n"
+    # A phone that reconnects catches up at once: it hears the current version and fetches the
+    # state, unless it still shows that very version (it just loaded the page), so a crowd
+    # opening a round costs no second fetch each. `retry` again inside the event, where hx-sse
+    # reads it: back to a quick reconnect.
+    kind = "current" if shown == str(version) else "changed"
+    yield f"event: {kind}\nid: {version}\nretry: 1000\ndata: {version}\n\n"
+    # Phones join a round together; their pings fall anywhere in the first interval, then each
+    # varies a little, so a round's streams do not wake in step.
+    beat = heartbeat * random.uniform(0.1, 1.0)
+    while True:
+        message = subscription.get(timeout=beat)
+        beat = heartbeat * random.uniform(0.9, 1.1)
+        if message == DRAIN:  # this process stops: reconnect (to another) in 0.5-3 s
+            yield f"retry: {random.randint(500, 3000)}\n\n"
+            return
+        if message == GONE:  # signed out, session ended, or no longer in the round
+            yield "event: gone\ndata: gone\n\n"
+            return
+        yield f"event: changed\nid: {message}\ndata: {message}\n\n" if message else ": ping\n\n"
+
+
+def stream_guard() -> StreamGuard:
+    """This process's guard over the live round streams (made once per app)."""
+    guard = current_app.extensions.get("intervisie.stream_guard")
+    if guard is None:
+        guard = current_app.extensions["intervisie.stream_guard"] = StreamGuard(
+            check=may_follow, interval=lambda: current_app.config["LIVE_HEARTBEAT"])
+    return guard
+
+
+def may_follow(facts: list[tuple[int, int, int]]) -> set[tuple[int, int, int]]:
+    """Which streams may go on: their sign-in session still lives and their person still takes
+    part in the round. Two queries for all of a process's streams."""
     try:
-        person = reload_user()
-        return (person is not None and person.id == person_id
-                and services.participant(db.session, round_id, person_id) is not None)
+        live = login_sessions.live_ids(db.session, {session_id for session_id, _, _ in facts},
+                                       login_sessions.policy(current_app.config))
+        seated = services.still_taking_part(db.session, {(round_id, person_id) for _, round_id, person_id in facts})
+        return {f for f in facts if f[0] in live and f[1:] in seated}
     finally:
         db.session.remove()  # no database connection held between checks
 
