@@ -1,4 +1,5 @@
-"""Live events: tell open phones "round N changed, version V" so they fetch the new state.
+"""Live events: tell open streams "round N changed, version V"; each stream then sends its phone
+the new state (or tells it to fetch its own).
 
 Events carry no state; the database is the truth. A missed event therefore costs nothing lasting:
 a phone fetches the full state whenever its stream (re)connects, and the next event catches it up.
@@ -286,6 +287,7 @@ class StreamGuard:
         self._lock = threading.Lock()
         self._watched: set[Watched] = set()
         self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
         self.checks = 0  # how many batched checks ran (for tests and benchmarks)
 
     def watch(self, subscription: Subscription, facts, app: Flask) -> Watched:
@@ -319,14 +321,19 @@ class StreamGuard:
             w.subscription.tell(GONE)
         return len(gone)
 
+    def stop(self) -> None:
+        """Stop checking (the app is going away): forget every stream and end the loop now."""
+        with self._lock:
+            self._watched.clear()
+        self._stopped.set()
+
     def _loop(self, app: Flask) -> None:
-        stop = threading.Event()  # only ever waited on: a sleep that gevent's patching keeps cooperative
         while True:
             with app.app_context():
                 interval = self._interval()
-            stop.wait(interval)
+            self._stopped.wait(interval)
             with self._lock:
-                if not self._watched:
+                if not self._watched or self._stopped.is_set():
                     self._thread = None
                     return
             try:

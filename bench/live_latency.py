@@ -1,8 +1,8 @@
 """Live rounds under load: rounds of 10 phones each, all connected at once.
 
 For every phase change the facilitator makes, measures the time until each phone of that round
-has the new state: the server-sent event arrives and the phone has fetched the new fragment,
-exactly what a phone does. Three runs (`setups()`; BENCH_LIVE=embedded,scale-out picks):
+has the new state, exactly as a phone gets it: in the stream's message itself, or (a phone with
+something of its own on screen, or an older server) by fetching it after a "changed" event. Three runs (`setups()`; BENCH_LIVE=embedded,scale-out picks):
 the embedded default (one gthread process, SQLite, in-process broker) with 30 rounds, and
 production's model (two gevent processes, PostgreSQL and Redis) with 100 rounds (1,000 phones)
 at a busy pace and at ten changes a second. Prints p50, p95 and max of the per-phone latency
@@ -165,26 +165,38 @@ class Phone:
         raise RuntimeError("stream refused ten times")
 
     async def follow(self, response) -> None:
+        """Read the stream as hx-sse does: an unnamed message is the new state itself (swapped in),
+        "changed" sends the phone to fetch it."""
         self.connected.set()
-        event_version = None
+        name, event_id, data = "", None, []
         async for raw in response.content:
-            line = raw.decode().strip()
-            if line.startswith("data:"):
-                event_version = int(line[5:].strip())
-            elif not line and event_version is not None:
-                if event_version > self.version:
-                    await self.fetch(event_version)
-                event_version = None
+            line = raw.decode().rstrip("\r\n")
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("id:"):
+                event_id = int(line[3:].strip())
+            elif line.startswith("data:"):
+                data.append(line[5:])
+            elif not line:
+                if data and not name and event_id is not None:
+                    await self.show(event_id)
+                elif name == "changed" and int(data[0]) > self.version:
+                    await self.fetch(int(data[0]))
+                name, event_id, data = "", None, []
+
+    async def show(self, version: int) -> None:
+        """This phone now shows `version`."""
+        self.version = max(self.version, version)
+        self.seen.setdefault(version, time.perf_counter())
+        async with self.updated:
+            self.updated.notify_all()
 
     async def fetch(self, announced: int) -> None:
         url = f"{self.base}/intervisie/rondes/{self.round_id}/live/stand"
         async with self.http.get(url, headers={"HX-Request": "true"}) as response:
             await response.read()
             version = int(response.headers.get("X-Round-Version", announced))
-        self.version = max(self.version, version)
-        self.seen.setdefault(version, time.perf_counter())
-        async with self.updated:
-            self.updated.notify_all()
+        await self.show(version)
 
 
 async def run(base: str, rounds: list, spread: float) -> tuple[list[float], list[float]]:

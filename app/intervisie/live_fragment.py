@@ -159,9 +159,16 @@ def shared_key(session, acc: services.Access, now) -> tuple | None:
 
 def state_html(session, acc: services.Access, now, context: Callable[[], dict]) -> str:
     """The "state" block of intervisie/live.html for this phone: shared when it can be."""
+    html = shared_html(session, acc, now, context)
+    return html if html is not None else render_block("intervisie/live.html", "state", **context())
+
+
+def shared_html(session, acc: services.Access, now, context: Callable[[], dict]) -> str | None:
+    """The shared "state" block for this phone, filled in with its token and the clock; None when
+    this phone's fragment is its own."""
     key = shared_key(session, acc, now)
     if key is None:
-        return render_block("intervisie/live.html", "state", **context())
+        return None
     html = cache.get_or_render(key, lambda: render_block("intervisie/live.html", "state", **context(),
                                                          csrf_token=lambda: CSRF_PLACEHOLDER, now=_Now))
     return html.replace(CSRF_PLACEHOLDER, generate_csrf()).replace(NOW_PLACEHOLDER, now.isoformat())

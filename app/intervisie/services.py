@@ -10,7 +10,7 @@ from functools import cached_property
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -143,9 +143,9 @@ class Access:
 def access(session, person: Person, round_id: int) -> Access | None:
     """Participants see the round; the team's leads (accounts' one "is lead" rule, admins
     included) see its planning data; everyone else nothing."""
-    # Every round page asks who this person is there: the participants come with the round (one
-    # query for all, and `participant()` then asks none).
-    rnd = session.get(Round, round_id, options=[selectinload(Round.participants)]) if valid_id(round_id) else None
+    # Every round page asks who this person is there: the participants come in the round's own
+    # query (joined), and `participant()` then asks none.
+    rnd = session.get(Round, round_id, options=[joinedload(Round.participants)]) if valid_id(round_id) else None
     if rnd is None:
         return None
     me = participant(session, rnd.id, person.id)

@@ -362,7 +362,7 @@ def test_compose_services_run_on_the_host_serve_and_stop_cleanly(database, redis
         assert worker.popen.poll() is None, worker.stderr()
 
         # 5. A live stream for real: a participant's phone follows the round; the facilitator's
-        #    start (in either gunicorn process) reaches it through Redis.
+        #    start (in either gunicorn process) reaches it through Redis, the new state with it.
         prepared = live_ready_round(database, given["SECRET_KEY"])
         round_path = f"/intervisie/rondes/{prepared['round_id']}/live"
         stream = EventStream(port, f"{round_path}/stream", prepared["participant"]["cookie"])
@@ -378,7 +378,9 @@ def test_compose_services_run_on_the_host_serve_and_stop_cleanly(database, redis
                 "Content-Type": "application/x-www-form-urlencoded"}, urlencode({"phase": -1}))
             assert status == 200, body
             version = headers["X-Round-Version"]
-            assert stream.event() == ["event: changed", f"id: {version}", f"data: {version}"]
+            pushed = stream.event()  # the participant's new state itself, as hx-sse swaps it in
+            assert pushed[0] == f"id: {version}" and all(line.startswith("data:") for line in pushed[1:])
+            assert f'data-version="{version}"' in "\n".join(pushed)
 
             # 6. `docker compose stop`: SIGTERM to the master (PID 1 in the container). The open
             #    stream ends at once with a retry (0.5-3 s, app/live.py), so the phone reconnects

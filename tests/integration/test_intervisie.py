@@ -412,10 +412,61 @@ def test_event_stream_sends_the_current_version_then_each_change(app, team, logi
     event = next(chunks).decode()
     while event.startswith(":"):
         event = next(chunks).decode()
-    assert event.startswith("event: changed") and int(event.rsplit("data: ", 1)[1]) > version
+    # Daan's state is the one every participant shares: it comes in the message itself (hx-sse
+    # swaps an unnamed message in), with his own session's token in its forms.
+    name, event_id, html = sse_message(event)
+    assert name == "" and int(event_id) > version
+    assert "Fase 1 van" in html and f'data-version="{event_id}"' in html
     response.close()
     # Someone who is not in the round cannot listen in.
     assert as_(app, login, people["youssef"]).get(f"/intervisie/rondes/{round_id}/live/stream").status_code == 404
+
+
+def sse_message(raw: str) -> tuple[str, str | None, str]:
+    """(event name, id, data) of one server-sent event, as a browser's parser reads it."""
+    name, event_id, data = "", None, []
+    for line in raw.split("\n"):
+        field, _sep, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if field == "event":
+            name = value
+        elif field == "id":
+            event_id = value
+        elif field == "data":
+            data.append(value)
+    return name, event_id, "\n".join(data)
+
+
+def test_a_phone_with_something_of_its_own_is_told_to_fetch_and_a_revoked_one_hears_gone(app, team, login):
+    """Only a shared render travels in the stream: a phone that wrote in silence hears "changed"
+    and fetches its own state. And a change never carries the state to a session ended since the
+    last beat of the stream guard."""
+    from app.accounts import login_sessions
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    startable(app, round_id)
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200
+    app.config["LIVE_HEARTBEAT"] = 60  # no guard beat during the test: each change checks for itself
+    daan_client, fatima_client = as_(app, login, people["daan"]), as_(app, login, people["fatima"])
+    assert post(daan_client, f"/intervisie/rondes/{round_id}/live/bijdragen",
+                {"phase": 1, "text": "Wat deed je toen?"}).status_code == 200  # in silence: his own
+    daan, fatima = Phone(daan_client, round_id), Phone(fatima_client, round_id)
+    for phone in (daan, fatima):
+        assert phone.next().startswith("retry:") and phone.next().startswith("event: changed")
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/verleng", {"phase": 1, "minutes": 2}).status_code == 200
+    assert sse_message(daan.next())[0] == "changed"
+    name, _id, html = sse_message(fatima.next())
+    assert name == "" and "Fase 2 van" in html and "Wat deed je toen?" not in html
+    # Her forms carry her own session's token (the part it signs; the rest is the second it did).
+    assert csrf_token(fatima_client, f"/intervisie/rondes/{round_id}/live").split(".")[0] in html
+
+    in_app(app, lambda: (login_sessions.end_sessions(db.session, people["fatima"].id), db.session.commit()))
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/verleng", {"phase": 1, "minutes": 2}).status_code == 200
+    assert fatima.read_to_end() == ["event: gone\ndata: gone\n\n"]
+    for phone in (daan, fatima):
+        phone.close()
 
 
 def test_a_phone_showing_the_current_version_is_not_sent_to_fetch_it_again(app, team, login):

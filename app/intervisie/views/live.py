@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from datetime import datetime, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, request, stream_with_context, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app import access
 from app.accounts import login_sessions
@@ -22,6 +24,8 @@ from app.models_base import utcnow
 from app.live import DRAIN, GONE, StreamGuard
 from app.rendering import block_response, page_or_block, wants_block
 
+# Lines of an event's data: the server-sent events parser splits on each of these.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 UNDO_SHOWN = timedelta(seconds=8)  # how long "Ongedaan maken" stays on the facilitator's screen
 
 
@@ -81,7 +85,9 @@ def live_state(round_id):
 @bp.get("/rondes/<int:round_id>/live/stream")
 @access.rule(ROUND, "participant")
 def live_stream(round_id):
-    """Server-sent events: "changed" with the round's version. Phones then fetch the state.
+    """Server-sent events: after each change, the new state itself (an unnamed message hx-sse
+    swaps into the page) to a phone whose state is the shared one of its role; "changed" with the
+    round's version to a phone with something of its own, which then fetches its state.
 
     Each open stream holds a server thread (a greenlet under gevent), so streams are capped per
     person and per process (beyond: 429, and hx-sse tries again later), and a stream ends ("gone")
@@ -97,6 +103,8 @@ def live_stream(round_id):
     channel = services.channel(round_id)
     shown = request.args.get("v")  # the version the page showed when it loaded, if it says
     facts = (current_user.login_session_id, round_id, current_user.id)
+    person = current_user._get_current_object()
+    generate_csrf()  # the session's token secret exists before the stream's messages fill it into forms
     broker, guard, app = current_app.extensions["live"], stream_guard(), current_app._get_current_object()
     db.session.remove()  # hold no database connection while the stream is open
 
@@ -104,7 +112,8 @@ def live_stream(round_id):
         with broker.subscribe(channel) as subscription:
             watched = guard.watch(subscription, facts, app)
             try:
-                yield from stream_events(subscription, round_id, shown, heartbeat)
+                yield from stream_events(subscription, round_id, shown, heartbeat,
+                                         lambda: pushed_state(person, round_id))
             finally:
                 guard.forget(watched)
 
@@ -115,7 +124,7 @@ def live_stream(round_id):
     return response
 
 
-def stream_events(subscription, round_id: int, shown: str | None, heartbeat: float):
+def stream_events(subscription, round_id: int, shown: str | None, heartbeat: float, state):
     # Read after subscribing, so a change in between is either in this version or heard next.
     version = services.current_version(db.session, round_id)
     db.session.remove()
@@ -138,7 +147,39 @@ def stream_events(subscription, round_id: int, shown: str | None, heartbeat: flo
         if message == GONE:  # signed out, session ended, or no longer in the round
             yield "event: gone\ndata: gone\n\n"
             return
-        yield f"event: changed\nid: {message}\ndata: {message}\n\n" if message else ": ping\n\n"
+        if not message:
+            yield ": ping\n\n"
+            continue
+        pushed = state()
+        if pushed is GONE:
+            yield "event: gone\ndata: gone\n\n"
+            return
+        if pushed is None:  # this phone's state is its own: it fetches it
+            yield f"event: changed\nid: {message}\ndata: {message}\n\n"
+        else:
+            version, html = pushed
+            yield f"id: {version}\n" + "".join(f"data: {line}\n" for line in LINE_BREAK.split(html)) + "\n"
+
+
+def pushed_state(person, round_id: int):
+    """What a stream sends its phone after a change: (version, the state's HTML) when the phone
+    shares its role's render, None when its state is its own (it fetches that), GONE when it may
+    no longer follow. Checked per change, as a fetch would: the sign-in session still lives and
+    the person still has a seat. Costs the phone no request and the server no sign-in."""
+    try:
+        if not login_sessions.live_ids(db.session, {person.login_session_id},
+                                       login_sessions.policy(current_app.config)):
+            return GONE
+        acc = services.access(db.session, person, round_id)
+        if acc is None or acc.me is None:
+            return GONE
+        if acc.round.cancelled_at:
+            return None  # the fetch answers what a cancelled round shows
+        now = utcnow()
+        html = live_fragment.shared_html(db.session, acc, now, lambda: live_context(acc, now))
+        return None if html is None else (acc.round.version, html)
+    finally:
+        db.session.remove()
 
 
 def stream_guard() -> StreamGuard:

@@ -1,6 +1,7 @@
 // The live round: a countdown that runs on every phone, the facilitator's gentle prompt when
 // time is up, and a composer that empties after its item was sent. The state itself comes from
-// the server (htmx fetches it when the event stream says the round changed).
+// the server: in the event stream's message after a change (hx-sse swaps it in), or, for a phone
+// with something of its own on screen, fetched by htmx when the stream says "changed".
 (() => {
   "use strict";
   let skew = 0; // server time minus this phone's clock, so every phone counts down alike
