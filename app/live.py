@@ -307,6 +307,11 @@ class StreamGuard:
         with self._lock:
             return len(self._watched)
 
+    def facts(self) -> list:
+        """The facts of every stream watched now."""
+        with self._lock:
+            return [w.facts for w in self._watched]
+
     def check_now(self) -> int:
         """Check every watched stream once; returns how many were told GONE."""
         with self._lock:

@@ -12,23 +12,30 @@ make a phone's fragment its own, and such a phone gets its own render as before:
 What differs per request but not per person (the CSRF token of the session, the server's clock)
 is rendered as a placeholder and filled in on the way out.
 
-The cache lives in the process, keyed by (round, version, role, locale, case, second left on
-the timer, own items in this phase) and bounded (least recently used out), so it needs no
-invalidation: a change makes a new version, and old keys simply age out.
+The cache lives in the process (one per app), keyed by (round, version, role, case, second left
+on the timer, own items in this phase, language) and bounded (least recently used out), so it
+needs no invalidation: a change makes a new version, and old keys simply age out.
+
+After a change, the streams of a round in this process share one plan (`plan`): one check of
+their sign-in sessions, one load of the round, and each phone's verdict (no longer allowed, its
+own state, or the shared key); each stream then sends its phone the shared render.
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import cached_property
 
+from flask import current_app
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.intervisie import live_round, methods, phases, services
-from app.intervisie.models import Contribution
+from app.intervisie.models import CaseText, Contribution, Round
 
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 NOW_PLACEHOLDER = "\x00now\x00"
@@ -104,16 +111,29 @@ class FragmentCache:
                 self._items.popitem(last=False)
 
 
-cache = FragmentCache()
-# Who wrote what in a round, per round version: (round id, version) -> {author id: ((phase, hidden), ...)}.
-# Every change to a round's items makes a new version, so an entry never goes stale; each phone of
-# the round then decides whether its fragment is shared without a query of its own.
-authored = FragmentCache(size=256)
+class Caches:
+    """The live round's caches of one app (so a second app, as in the tests, starts empty)."""
+
+    def __init__(self) -> None:
+        self.fragments = FragmentCache()
+        # Who wrote what in a round, per round version: (round id, version) -> {author id: ((phase,
+        # hidden), ...)}. Every change to a round's items makes a new version, so an entry never goes
+        # stale; each phone of the round then decides whether its fragment is shared without a query.
+        self.authored = FragmentCache(size=256)
+        # What each stream of a round in this process sends after a change: (round id, version) -> plan.
+        self.plans = FragmentCache(size=256)
+
+
+def caches() -> Caches:
+    found = current_app.extensions.get("intervisie.live_caches")
+    if found is None:
+        found = current_app.extensions.setdefault("intervisie.live_caches", Caches())
+    return found
 
 
 def own_items(session, rnd, person_id: int) -> tuple[tuple[int, bool], ...]:
     """This person's items in the round (phase, hidden), read once per round version."""
-    by_author = authored.get_or_render((rnd.id, rnd.version), lambda: items_by_author(session, rnd.id))
+    by_author = caches().authored.get_or_render((rnd.id, rnd.version), lambda: items_by_author(session, rnd.id))
     return by_author.get(person_id, ())
 
 
@@ -133,8 +153,36 @@ def chooses_idea(session, acc: services.Access) -> bool:
             and services.presenter_id(session, rnd) is None)
 
 
-def shared_key(session, acc: services.Access, now) -> tuple | None:
-    """The key under which this phone's fragment is shared, or None when it is its own."""
+class RoundFacts:
+    """What the shared-key decision reads about a round beyond the round itself, read once for
+    all the phones of a plan: the case row, and each person's open actions from their previous
+    round (one query for everyone the plan covers)."""
+
+    def __init__(self, session, rnd: Round, people=()) -> None:
+        self._session, self._round, self._people = session, rnd, set(people)
+        self._previous: dict[int, int] | None = None
+        self._open: dict[int, bool] = {}
+
+    @cached_property
+    def case(self):
+        return self._session.get(CaseText, self._round.id)
+
+    def has_open_actions(self, person_id: int) -> bool:
+        if person_id not in self._people:  # not one the plan covers: asked on its own
+            return bool(services.open_actions_before(self._session, self._round, person_id))
+        if self._previous is None:
+            self._previous = services.previous_rounds(self._session, self._round, self._people)
+        previous = self._previous.get(person_id)
+        if previous is None:
+            return False
+        if previous not in self._open:
+            self._open[previous] = bool(services.open_actions_of(self._session, previous))
+        return self._open[previous]
+
+
+def shared_key(session, acc: services.Access, now, facts: RoundFacts | None = None) -> tuple | None:
+    """The key under which this phone's fragment is shared (the language aside: `filled` adds
+    the phone's), or None when it is its own."""
     rnd = acc.round
     me = acc.me.person_id
     if chooses_idea(session, acc):
@@ -148,12 +196,13 @@ def shared_key(session, acc: services.Access, now) -> tuple | None:
     for phase_index, hidden in own:
         if hidden or not phases.visible(phase_index, plist[phase_index], state, author_id=me, viewer_id=-1):
             return None
-    if rnd.phase_index <= 0 and services.open_actions_before(session, rnd, me):
+    facts = facts or RoundFacts(session, rnd)
+    if rnd.phase_index <= 0 and facts.has_open_actions(me):
         return None
-    case = services.visible_case(session, acc, now)
+    case = services.visible_case(session, acc, now, facts.case)
     left = phases.time_left(state, plist, now)
     in_phase = sum(1 for phase_index, _ in own if phase_index == rnd.phase_index)
-    return (rnd.id, rnd.version, acc.role, str(get_locale() or "nl"), case.round_id if case else None,
+    return (rnd.id, rnd.version, acc.role, case.round_id if case else None,
             int(left.total_seconds()) if left is not None else None, in_phase)
 
 
@@ -167,8 +216,38 @@ def shared_html(session, acc: services.Access, now, context: Callable[[], dict])
     """The shared "state" block for this phone, filled in with its token and the clock; None when
     this phone's fragment is its own."""
     key = shared_key(session, acc, now)
-    if key is None:
-        return None
-    html = cache.get_or_render(key, lambda: render_block("intervisie/live.html", "state", **context(),
-                                                         csrf_token=lambda: CSRF_PLACEHOLDER, now=_Now))
+    return None if key is None else filled(key, now, context)
+
+
+def filled(key: tuple, now, context: Callable[[], dict]) -> str:
+    """The shared render under `key` in this phone's language, with its own CSRF token and the
+    server's clock filled in; rendered from `context()` when no phone asked for it yet."""
+    html = caches().fragments.get_or_render(key + (str(get_locale() or "nl"),),
+                               lambda: render_block("intervisie/live.html", "state", **context(),
+                                                    csrf_token=lambda: CSRF_PLACEHOLDER, now=_Now))
     return html.replace(CSRF_PLACEHOLDER, generate_csrf()).replace(NOW_PLACEHOLDER, now.isoformat())
+
+
+# After a change ---------------------------------------------------------------------------------
+
+OWN = "own"  # a plan's word for a phone whose state is its own: it fetches it
+
+
+def plan(session, round_id: int, streams, signed_in: set[int], now) -> dict:
+    """For each stream of this process on the round, (sign-in session id, person id), what its
+    phone gets after a change: None when it may no longer follow (its session is not in
+    `signed_in`, or the person has no seat), OWN when the state is the phone's own, else the
+    shared key. One load of the round for all of them: after a change every phone of the round
+    is told at once, and each asking on its own cost a sign-in check and a load of the round
+    per phone."""
+    rnd = session.get(Round, round_id, options=[joinedload(Round.participants)])
+    facts = RoundFacts(session, rnd, {person_id for _, person_id in streams}) if rnd is not None else None
+    verdicts = {}
+    for session_id, person_id in streams:
+        me = services.participant(session, round_id, person_id) if rnd is not None and session_id in signed_in else None
+        if me is None:
+            verdicts[session_id, person_id] = None
+            continue
+        key = None if rnd.cancelled_at else shared_key(session, services.Access(rnd, me, session, None), now, facts)
+        verdicts[session_id, person_id] = OWN if key is None else key  # a cancelled round: the fetch says so
+    return verdicts

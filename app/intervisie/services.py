@@ -437,12 +437,14 @@ def presenter_id(session, rnd: Round) -> int | None:
                                                               Participant.role == phases.PRESENTER))
 
 
-def visible_case(session, acc: Access, now: datetime) -> CaseText | None:
+def visible_case(session, acc: Access, now: datetime, case: CaseText | None | bool = False) -> CaseText | None:
     """The case this person may read now: only one written by the round's current presenter,
-    so a case never passes to whoever becomes presenter after its author."""
+    so a case never passes to whoever becomes presenter after its author. `case`: the round's
+    case row (or None) when the caller read it already for several people."""
     if not can_read_case(session, acc, now):
         return None
-    case = session.get(CaseText, acc.round.id)
+    if case is False:
+        case = session.get(CaseText, acc.round.id)
     if case is None or case.author_id != presenter_id(session, acc.round):
         return None
     return case
@@ -548,6 +550,21 @@ def action_texts(session, round_id: int, owner_id: int, slots: int = 2) -> list[
     return (texts + [""] * slots)[:slots]
 
 
+def previous_rounds(session, rnd: Round, person_ids) -> dict[int, int]:
+    """For each of these people, the last earlier round of the team they took part in (person id
+    -> round id; absent when there is none): one query for a whole round's people."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    latest = func.row_number().over(partition_by=Participant.person_id,
+                                    order_by=(Round.starts_at.desc(), Round.id.desc())).label("latest")
+    ranked = (select(Participant.person_id, Round.id.label("round_id"), latest)
+              .join(Round, Participant.round_id == Round.id)
+              .where(Round.team_id == rnd.team_id, Round.starts_at < rnd.starts_at, Round.cancelled_at.is_(None),
+                     Round.id != rnd.id, Participant.person_id.in_(ids))).subquery()
+    return dict(session.execute(select(ranked.c.person_id, ranked.c.round_id).where(ranked.c.latest == 1)).all())
+
+
 def open_actions_before(session, rnd: Round, person_id: int) -> list[PersonalAction]:
     """The look back this round opens with, for one person: the open actions of the last earlier
     round of the team that this person took part in. Actions are shared within the round they
@@ -555,14 +572,12 @@ def open_actions_before(session, rnd: Round, person_id: int) -> list[PersonalAct
     """
     if participant(session, rnd.id, person_id) is None:
         return []
-    previous = session.scalar(
-        select(Round.id).join(Participant, Participant.round_id == Round.id)
-        .where(Round.team_id == rnd.team_id, Round.starts_at < rnd.starts_at, Round.cancelled_at.is_(None),
-               Round.id != rnd.id, Participant.person_id == person_id)
-        .order_by(Round.starts_at.desc()).limit(1))
-    if previous is None:
-        return []
-    return [a for a in round_actions(session, previous) if a.done_at is None]
+    previous = previous_rounds(session, rnd, [person_id]).get(person_id)
+    return [] if previous is None else open_actions_of(session, previous)
+
+
+def open_actions_of(session, round_id: int) -> list[PersonalAction]:
+    return [a for a in round_actions(session, round_id) if a.done_at is None]
 
 
 @dataclass(frozen=True)

@@ -469,6 +469,48 @@ def test_a_phone_with_something_of_its_own_is_told_to_fetch_and_a_revoked_one_he
         phone.close()
 
 
+def test_the_queries_after_a_change_do_not_grow_with_the_phones_of_a_round(app, team, login):
+    """After a change, the streams of a round in one process share one check of their sessions
+    and seats and one load of the round; each phone then only fills in its own token."""
+    from sqlalchemy import event
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    startable(app, round_id)
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
+    app.config["LIVE_HEARTBEAT"] = 60  # no guard beat during the test
+    statements = []
+
+    def counted(*_args):
+        if threading.current_thread().name not in ("MainThread", "live-guard"):
+            statements.append(threading.current_thread().name)  # a stream's thread
+
+    def change_reaches(phones) -> int:
+        statements.clear()
+        assert post(lead, f"/intervisie/rondes/{round_id}/live/verleng", {"phase": 0, "minutes": 1}).status_code == 200
+        for phone in phones:
+            name, _id, html = sse_message(phone.next())
+            assert name == "" and "Fase 1 van" in html
+        return len(statements)
+
+    phones = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        for name in ("daan", "fatima", "joris"):
+            phone = Phone(as_(app, login, people[name]), round_id)
+            assert phone.next().startswith("retry:") and phone.next().startswith("event: changed")
+            phones.append(phone)
+            if name == "daan":
+                alone = change_reaches(phones)
+        assert change_reaches(phones) == alone  # three phones cost what one did
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", counted)
+        for phone in phones:
+            phone.close()
+
+
 def test_a_phone_showing_the_current_version_is_not_sent_to_fetch_it_again(app, team, login):
     """The live page passes the version it shows (?v=): a crowd opening a round then costs no
     second fetch each; a phone whose page is older still hears "changed" and catches up."""
@@ -532,6 +574,7 @@ class Phone:
     its request context pushed on the thread that reads it, so two streams must not share one.)"""
 
     def __init__(self, client, round_id):
+        self.client = client
         self._todo, self._done = queue.Queue(), queue.Queue()
         threading.Thread(target=self._run, args=(client, round_id), daemon=True).start()
         self.response = self._done.get(timeout=10)

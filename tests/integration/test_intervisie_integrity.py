@@ -21,7 +21,7 @@ from app.intervisie.models import CaseText, Contribution, Participant, Reflectio
 from app.notify.models import Notification
 from conftest import csrf_token
 from test_intervisie import (  # noqa: F401  (team is a fixture)
-    AMS, as_, live_phase, plan, plan_form, plan_page, planned_round, post, startable, team,
+    AMS, Phone, as_, live_phase, plan, plan_form, plan_page, planned_round, post, sse_message, startable, team,
 )
 
 PARALLEL = 20
@@ -183,6 +183,43 @@ def test_open_actions_are_shown_only_to_who_was_in_their_round(app, team, login)
             db.session.commit()
         told = db.session.scalars(select(Notification).where(Notification.kind == "open_action")).all()
         assert [(n.person_id, n.body) for n in told] == [(people["sanne"].id, "Bel de voogd")]
+
+
+def test_a_look_back_never_travels_in_another_phones_stream(app, team, login):
+    """After a change the streams of a round share one plan; a phone with open actions to look
+    back on is told to fetch its own state, and the shared state the others get holds none."""
+    t, people = team
+    lead = login(people["lead"])
+    first = planned_round(app, lead, t.id, people, participants=[
+        str(people[k].id) for k in ("lead", "sanne", "daan", "fatima")], confirm_size="1")
+    second = planned_round(app, lead, t.id, people, facilitator=str(people["joris"].id),
+                           presenter=str(people["youssef"].id),
+                           participants=[str(people[k].id) for k in ("daan", "joris", "youssef", "fatima")],
+                           confirm_size="1", confirm_clash="1")
+    with app.app_context():
+        db.session.add(Action(source="intervisie", source_id=first, owner_id=people["sanne"].id, text="Bel de voogd"))
+        db.session.get(Round, first).starts_at = datetime.now(timezone.utc) - timedelta(days=14)
+        db.session.commit()
+    startable(app, second)
+    app.config["LIVE_HEARTBEAT"] = 60
+    daan, fatima = (Phone(as_(app, login, people[k]), second) for k in ("daan", "fatima"))
+    for phone in (daan, fatima):
+        assert phone.next().startswith("retry:") and phone.next().startswith("event: changed")
+    # Daan and Fatima were in the first round: their look back holds Sanne's open action.
+    joris = as_(app, login, people["joris"])
+    assert post(joris, f"/intervisie/rondes/{second}/live/start").status_code == 200
+    for phone in (daan, fatima):
+        assert sse_message(phone.next())[0] == "changed"  # each fetches their own
+    assert "Bel de voogd" in daan.client.get(f"/intervisie/rondes/{second}/live/stand",
+                                             headers={"HX-Request": "true"}).get_data(as_text=True)
+    youssef = Phone(as_(app, login, people["youssef"]), second)
+    assert youssef.next().startswith("retry:") and youssef.next().startswith("event: changed")
+    assert post(joris, f"/intervisie/rondes/{second}/live/verleng", {"phase": 0, "minutes": 1}).status_code == 200
+    name, _id, html = sse_message(youssef.next())
+    assert name == "" and "Situatie" in html and "Bel de voogd" not in html
+    assert sse_message(daan.next())[0] == sse_message(fatima.next())[0] == "changed"
+    for phone in (daan, fatima, youssef):
+        phone.close()
 
 
 # Hole 8 and 9: planning bounds and calendar files ---------------------------------------------

@@ -113,7 +113,7 @@ def live_stream(round_id):
             watched = guard.watch(subscription, facts, app)
             try:
                 yield from stream_events(subscription, round_id, shown, heartbeat,
-                                         lambda: pushed_state(person, round_id))
+                                         lambda message: pushed_state(person, facts[0], round_id, message))
             finally:
                 guard.forget(watched)
 
@@ -150,7 +150,7 @@ def stream_events(subscription, round_id: int, shown: str | None, heartbeat: flo
         if not message:
             yield ": ping\n\n"
             continue
-        pushed = state()
+        pushed = state(message)
         if pushed is GONE:
             yield "event: gone\ndata: gone\n\n"
             return
@@ -161,25 +161,42 @@ def stream_events(subscription, round_id: int, shown: str | None, heartbeat: flo
             yield f"id: {version}\n" + "".join(f"data: {line}\n" for line in LINE_BREAK.split(html)) + "\n"
 
 
-def pushed_state(person, round_id: int):
+def pushed_state(person, session_id: int, round_id: int, message: str):
     """What a stream sends its phone after a change: (version, the state's HTML) when the phone
     shares its role's render, None when its state is its own (it fetches that), GONE when it may
     no longer follow. Checked per change, as a fetch would: the sign-in session still lives and
-    the person still has a seat. Costs the phone no request and the server no sign-in."""
+    the person still has a seat. All streams of the round in this process share one check and
+    one load of the round (`live_fragment.plan`); the phone makes no request."""
+    mine = (session_id, person.id)
     try:
-        if not login_sessions.live_ids(db.session, {person.login_session_id},
-                                       login_sessions.policy(current_app.config)):
+        streams = {(sid, pid) for sid, rid, pid in stream_guard().facts() if rid == round_id} | {mine}
+        verdicts = live_fragment.caches().plans.get_or_render((round_id, message), lambda: push_plan(round_id, streams))
+        if mine not in verdicts:  # this stream opened after the plan was made
+            verdicts = push_plan(round_id, {mine})
+        verdict = verdicts[mine]
+        if verdict is None:
             return GONE
-        acc = services.access(db.session, person, round_id)
-        if acc is None or acc.me is None:
-            return GONE
-        if acc.round.cancelled_at:
-            return None  # the fetch answers what a cancelled round shows
+        if verdict == live_fragment.OWN:
+            return None
         now = utcnow()
-        html = live_fragment.shared_html(db.session, acc, now, lambda: live_context(acc, now))
-        return None if html is None else (acc.round.version, html)
+
+        def context() -> dict:
+            acc = services.access(db.session, person, round_id)
+            if acc is None or acc.me is None:
+                raise LookupError("no longer in the round")
+            return live_context(acc, now)
+        try:
+            return verdict[1], live_fragment.filled(verdict, now, context)
+        except LookupError:
+            return GONE
     finally:
         db.session.remove()
+
+
+def push_plan(round_id: int, streams: set[tuple[int, int]]) -> dict:
+    """The plan for these streams of a round after a change (see `live_fragment.plan`)."""
+    signed_in = login_sessions.live_ids(db.session, {sid for sid, _ in streams}, login_sessions.policy(current_app.config))
+    return live_fragment.plan(db.session, round_id, streams, signed_in, utcnow())
 
 
 def stream_guard() -> StreamGuard:
