@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from datetime import datetime, timezone
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
@@ -83,7 +84,10 @@ def post_worker_init(worker):
     def drain_then_stop(signum, frame):
         broker = getattr(app, "extensions", {}).get("live")
         if broker is not None:
-            broker.drain()
+            # On a thread (a greenlet under gevent): gevent runs this handler as an event-loop
+            # callback, where waiting for the broker's lock (held by a stream closing just then)
+            # is refused and took the worker down with exit code 255 instead of draining.
+            threading.Thread(target=broker.drain, name="live-drain", daemon=True).start()
         if callable(stop):
             stop(signum, frame)
 

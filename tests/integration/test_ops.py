@@ -151,6 +151,32 @@ def test_drain_ends_every_open_and_every_new_subscription():
     assert broker.subscribe("round:2").get(1) == DRAIN
 
 
+def test_a_second_sigterm_during_the_drain_does_not_take_the_worker_down():
+    """A worker gets SIGTERM twice when its whole process group is stopped (once directly, once
+    from the master). The second came while the first drain held the broker's lock; the handler
+    waited for that lock inside itself, which gevent refuses (the worker died with exit code
+    255 instead of draining). Run in a fresh, monkey-patched interpreter with gunicorn.conf.py's
+    own handler, called while this greenlet holds the lock as the first drain did."""
+    script = """
+from gevent import monkey; monkey.patch_all()
+import runpy, signal
+from app.live import DRAIN, LocalBroker
+settings = runpy.run_path("gunicorn.conf.py")
+broker = LocalBroker()
+stopped = []
+signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))  # gunicorn's own stop, chained after the drain
+settings["post_worker_init"](type("Worker", (), {"wsgi": type("App", (), {"extensions": {"live": broker}})()})())
+subscription = broker.subscribe("round:1")
+with broker._lock:  # the first drain is still going
+    signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+print(subscription.get(2), bool(stopped))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "WORKER_CLASS": "gevent"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [DRAIN, "True"]
+
+
 def test_open_streams_end_with_a_retry_when_the_process_stops(app, team, login):  # noqa: F811
     t, people = team
     round_id = planned_round(app, login(people["lead"]), t.id, people)
