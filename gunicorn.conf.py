@@ -76,6 +76,24 @@ capacity = worker_connections if worker_class == "gevent" else threads
 os.environ.setdefault("LIVE_STREAMS_PER_PROCESS", str(max(1, capacity * 3 // 4)))
 
 
+def outside_the_handler(work) -> None:
+    """Run `work` soon, not inside a signal handler. A worker gets SIGTERM twice when its process
+    group stops (directly and from the master); the second came while the first drain held the
+    broker's lock, and a handler that waits for it deadlocks (gthread) or, under gevent, where a
+    handler runs as an event-loop callback that may not block at all, took the worker down
+    with exit code 255 instead of draining."""
+    try:
+        from gevent import monkey
+        patched = monkey.is_module_patched("threading")
+    except ImportError:
+        patched = False
+    if patched:
+        import gevent
+        gevent.spawn(work)  # schedules only: starting a thread would wait, which gevent refuses here
+    else:
+        threading.Thread(target=work, name="live-drain", daemon=True).start()
+
+
 def post_worker_init(worker):
     """Chain onto the worker's SIGTERM handler: first end the open streams, then stop as usual."""
     stop = signal.getsignal(signal.SIGTERM)
@@ -84,10 +102,7 @@ def post_worker_init(worker):
     def drain_then_stop(signum, frame):
         broker = getattr(app, "extensions", {}).get("live")
         if broker is not None:
-            # On a thread (a greenlet under gevent): gevent runs this handler as an event-loop
-            # callback, where waiting for the broker's lock (held by a stream closing just then)
-            # is refused and took the worker down with exit code 255 instead of draining.
-            threading.Thread(target=broker.drain, name="live-drain", daemon=True).start()
+            outside_the_handler(broker.drain)
         if callable(stop):
             stop(signum, frame)
 

@@ -156,7 +156,7 @@ def test_a_second_sigterm_during_the_drain_does_not_take_the_worker_down():
     from the master). The second came while the first drain held the broker's lock; the handler
     waited for that lock inside itself, which gevent refuses (the worker died with exit code
     255 instead of draining). Run in a fresh, monkey-patched interpreter with gunicorn.conf.py's
-    own handler, called while this greenlet holds the lock as the first drain did."""
+    own handler, called as gevent calls it (an event-loop callback) while the lock is held."""
     script = """
 from gevent import monkey; monkey.patch_all()
 import runpy, signal
@@ -167,8 +167,12 @@ stopped = []
 signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))  # gunicorn's own stop, chained after the drain
 settings["post_worker_init"](type("Worker", (), {"wsgi": type("App", (), {"extensions": {"live": broker}})()})())
 subscription = broker.subscribe("round:1")
-with broker._lock:  # the first drain is still going
-    signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+import gevent
+def first_drain_still_going():
+    with broker._lock:  # gunicorn's gevent worker runs the handler as an event-loop callback
+        gevent.get_hub().loop.run_callback(signal.getsignal(signal.SIGTERM), signal.SIGTERM, None)
+        gevent.sleep(0.1)
+gevent.spawn(first_drain_still_going).join()
 print(subscription.get(2), bool(stopped))
 """
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
