@@ -76,33 +76,26 @@ capacity = worker_connections if worker_class == "gevent" else threads
 os.environ.setdefault("LIVE_STREAMS_PER_PROCESS", str(max(1, capacity * 3 // 4)))
 
 
-def outside_the_handler(work) -> None:
-    """Run `work` soon, not inside a signal handler. A worker gets SIGTERM twice when its process
-    group stops (directly and from the master); the second came while the first drain held the
-    broker's lock, and a handler that waits for it deadlocks (gthread) or, under gevent, where a
-    handler runs as an event-loop callback that may not block at all, took the worker down
-    with exit code 255 instead of draining."""
-    try:
-        from gevent import monkey
-        patched = monkey.is_module_patched("threading")
-    except ImportError:
-        patched = False
-    if patched:
-        import gevent
-        gevent.spawn(work)  # schedules only: starting a thread would wait, which gevent refuses here
-    else:
-        threading.Thread(target=work, name="live-drain", daemon=True).start()
-
-
 def post_worker_init(worker):
-    """Chain onto the worker's SIGTERM handler: first end the open streams, then stop as usual."""
+    """Chain onto the worker's SIGTERM handler: first end the open streams, then stop as usual.
+
+    The drain runs on its own (green) thread, which the handler only wakes. A worker gets
+    SIGTERM twice when its process group stops (directly and from the master); a handler that
+    drained itself waited for the broker's lock held by the first drain, which deadlocks under
+    gthread and, under gevent (where a handler runs as an event-loop callback that may not block,
+    not even to start a thread), took the worker down with exit code 255 instead of draining."""
     stop = signal.getsignal(signal.SIGTERM)
-    app = worker.wsgi
+    broker = getattr(worker.wsgi, "extensions", {}).get("live")
+    stopping = threading.Event()  # gevent's under gevent: setting it never blocks
+
+    def drain_when_stopping():
+        stopping.wait()
+        broker.drain()
+    if broker is not None:
+        threading.Thread(target=drain_when_stopping, name="live-drain", daemon=True).start()
 
     def drain_then_stop(signum, frame):
-        broker = getattr(app, "extensions", {}).get("live")
-        if broker is not None:
-            outside_the_handler(broker.drain)
+        stopping.set()
         if callable(stop):
             stop(signum, frame)
 

@@ -48,6 +48,20 @@ class _Now:
         return NOW_PLACEHOLDER
 
 
+class Unshared:
+    """What a render returns when its result is only its caller's: given back, never cached."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+
+def own(render: Callable):
+    made = render()
+    return made.value if isinstance(made, Unshared) else made
+
+
 class FragmentCache:
     """A small thread-safe LRU of rendered fragments (or other values made once per round
     version), rendering each key once at a time.
@@ -66,7 +80,11 @@ class FragmentCache:
         self._rendering: dict = {}  # key -> threading.Event set when its render is in
         self.hits = self.misses = self.waits = 0
 
-    def get_or_render(self, key, render: Callable[[], str]) -> str:
+    def get_or_render(self, key, render: Callable, alone: Callable | None = None):
+        """The value under `key`, rendered by this caller when nobody is rendering it; a caller
+        that waited in vain (the render failed, was not for sharing, or took too long) makes its
+        own with `alone` (default: `render`). A render that returns `Unshared` is given to its
+        caller only."""
         with self._lock:
             html = self._items.get(key)
             if html is not None:
@@ -83,11 +101,14 @@ class FragmentCache:
                 self.waits += 1
         if not mine:
             busy.wait(self.WAIT)
-            return self.get(key) or render()
+            found = self.get(key)
+            return found if found is not None else own(alone or render)
         try:
-            html = render()
-            self.put(key, html)
-            return html
+            made = render()
+            if isinstance(made, Unshared):
+                return made.value
+            self.put(key, made)
+            return made
         finally:
             with self._lock:
                 self._rendering.pop(key, None)
@@ -216,15 +237,24 @@ def shared_html(session, acc: services.Access, now, context: Callable[[], dict])
     """The shared "state" block for this phone, filled in with its token and the clock; None when
     this phone's fragment is its own."""
     key = shared_key(session, acc, now)
-    return None if key is None else filled(key, now, context)
+    return None if key is None else filled(session, key, now, context)
 
 
-def filled(key: tuple, now, context: Callable[[], dict]) -> str:
+def filled(session, key: tuple, now, context: Callable[[], dict]) -> str:
     """The shared render under `key` in this phone's language, with its own CSRF token and the
-    server's clock filled in; rendered from `context()` when no phone asked for it yet."""
-    html = caches().fragments.get_or_render(key + (str(get_locale() or "nl"),),
-                               lambda: render_block("intervisie/live.html", "state", **context(),
-                                                    csrf_token=lambda: CSRF_PLACEHOLDER, now=_Now))
+    server's clock filled in; rendered from `context()` when no phone asked for it yet.
+
+    The render reads the state afresh, from this phone's point of view, while the key was
+    decided a moment earlier (for a stream, in the plan). If the round changed in between, the
+    render may hold something of this phone's own (an item it just wrote in silence), so it is
+    kept for the shared key only when the round is still at the key's version after the render;
+    otherwise this phone alone gets it."""
+    def render():
+        html = render_block("intervisie/live.html", "state", **context(),
+                            csrf_token=lambda: CSRF_PLACEHOLDER, now=_Now)
+        round_id, version = key[0], key[1]
+        return html if services.current_version(session, round_id) == version else Unshared(html)
+    html = caches().fragments.get_or_render(key + (str(get_locale() or "nl"),), render)
     return html.replace(CSRF_PLACEHOLDER, generate_csrf()).replace(NOW_PLACEHOLDER, now.isoformat())
 
 

@@ -46,3 +46,50 @@ def test_phones_of_one_role_share_one_render_with_their_own_token(app, team, log
     assert "Wat deed je toen?" not in stand(fatima, round_id)
     post(lead, f"/intervisie/rondes/{round_id}/live/toon", {"phase": 1})
     assert "Wat deed je toen?" in stand(fatima, round_id)
+
+
+def test_a_render_made_after_the_round_moved_on_is_not_shared(app, team, login, monkeypatch):  # noqa: F811
+    """The shared key is decided a moment before the render (for streams, in the plan), and the
+    render reads the state afresh from the renderer's own point of view. When the renderer wrote
+    in silence in between, the render shows their question: it goes to them alone, never to the
+    next phone that asks under the same key."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+    from app.intervisie import live_fragment, services
+    from app.intervisie.models import Contribution, Round
+    from app.intervisie.views import live as live_views
+    from app.models_base import utcnow
+    t, people = team
+    lead = login(people["lead"])
+    round_id = planned_round(app, lead, t.id, people)
+    startable(app, round_id)
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200  # silent questions
+    daan_id = people["daan"].id
+    keys, written = [], []
+    original_filled, original_context = live_fragment.filled, live_views.live_context
+
+    def noting_filled(session, key, now, context):
+        keys.append(key)
+        return original_filled(session, key, now, context)
+
+    def daan_writes_just_before_the_render(acc, now, *args, **kwargs):
+        if acc.me.person_id == daan_id and not written:  # his question lands between key and render
+            with Session(db.engine) as other:
+                other.add(Contribution(round_id=round_id, phase_index=1, kind="question", author_id=daan_id,
+                                       text="Geheime vraag van Daan"))
+                other.execute(update(Round).where(Round.id == round_id).values(version=Round.version + 1))
+                other.commit()
+            written.append(True)
+        return original_context(acc, now, *args, **kwargs)
+    monkeypatch.setattr(live_fragment, "filled", noting_filled)
+    monkeypatch.setattr(live_views, "live_context", daan_writes_just_before_the_render)
+
+    assert "Geheime vraag van Daan" in stand(as_(app, login, people["daan"]), round_id)  # his own, to him
+    shared_key = keys[-1]
+    with app.test_request_context():  # Fatima's phone, under the key Daan's render was made for
+        acc = services.access(db.session, people["fatima"], round_id)
+        html = original_filled(db.session, shared_key, utcnow(), lambda: original_context(acc, utcnow()))
+    assert "Geheime vraag van Daan" not in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from app.intervisie.live_fragment import FragmentCache
+from app.intervisie.live_fragment import FragmentCache, Unshared
 
 
 def test_phones_asking_at_once_share_one_render():
@@ -58,3 +58,49 @@ def test_the_cache_stays_bounded():
     for version in range(5):
         cache.get_or_render(version, lambda v=version: f"v{v}")
     assert cache.get(0) is None and cache.get(4) == "v4"
+
+
+def test_an_unshared_render_goes_to_its_caller_only_and_waiters_make_their_own():
+    cache = FragmentCache()
+    started, release = threading.Event(), threading.Event()
+
+    def renderers_own():
+        started.set()
+        release.wait(2)
+        return Unshared("<div>mijn eigen</div>")
+    first = []
+    renderer = threading.Thread(target=lambda: first.append(cache.get_or_render("k", renderers_own)))
+    renderer.start()
+    started.wait(2)
+    waiter = []
+    other = threading.Thread(target=lambda: waiter.append(
+        cache.get_or_render("k", lambda: "<div>gedeeld</div>", alone=lambda: "<div>alleen</div>")))
+    other.start()
+    release.set()
+    renderer.join(), other.join()
+    assert first == ["<div>mijn eigen</div>"] and waiter == ["<div>alleen</div>"]
+    assert cache.get("k") is None  # nothing of the renderer's own was kept
+
+
+def test_a_phone_waiting_for_an_empty_value_takes_it():
+    """A round without items yet is an empty dict: the phones that waited for it take it, none
+    asks again."""
+    cache = FragmentCache()
+    started, release = threading.Event(), threading.Event()
+    made = []
+
+    def slow_empty():
+        started.set()
+        release.wait(2)
+        made.append(1)
+        return {}
+    renderer = threading.Thread(target=lambda: cache.get_or_render("no items yet", slow_empty))
+    renderer.start()
+    started.wait(2)
+    waited = []
+    waiter = threading.Thread(target=lambda: waited.append(cache.get_or_render("no items yet", slow_empty)))
+    waiter.start()
+    time.sleep(0.05)
+    release.set()
+    renderer.join(), waiter.join()
+    assert waited == [{}] and made == [1]

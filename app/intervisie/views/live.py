@@ -170,7 +170,8 @@ def pushed_state(person, session_id: int, round_id: int, message: str):
     mine = (session_id, person.id)
     try:
         streams = {(sid, pid) for sid, rid, pid in stream_guard().facts() if rid == round_id} | {mine}
-        verdicts = live_fragment.caches().plans.get_or_render((round_id, message), lambda: push_plan(round_id, streams))
+        verdicts = live_fragment.caches().plans.get_or_render(
+            (round_id, message), lambda: push_plan(round_id, streams), alone=lambda: push_plan(round_id, {mine}))
         if mine not in verdicts:  # this stream opened after the plan was made
             verdicts = push_plan(round_id, {mine})
         verdict = verdicts[mine]
@@ -186,7 +187,7 @@ def pushed_state(person, session_id: int, round_id: int, message: str):
                 raise LookupError("no longer in the round")
             return live_context(acc, now)
         try:
-            return verdict[1], live_fragment.filled(verdict, now, context)
+            return verdict[1], live_fragment.filled(db.session, verdict, now, context)
         except LookupError:
             return GONE
     finally:
