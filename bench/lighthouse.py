@@ -59,8 +59,16 @@ def run(cli: Path, url: str, out: Path, cookie: str | None = None, blocked: tupl
     if cookie:
         command.append("--extra-headers=" + json.dumps({"Cookie": f"session={cookie}"}))
     command += [f"--blocked-url-patterns={pattern}" for pattern in blocked]
-    subprocess.run(command, check=True, timeout=300, env={**os.environ, "CHROME_PATH": CHROME})
-    return json.loads(out.read_text(encoding="utf-8"))
+    # Lighthouse sometimes fails to record the trace of a load ("NO_NAVSTART ... Please run
+    # Lighthouse again") and exits 1: that run is tried again, twice at most; a page that fails
+    # every time still stops the benchmark.
+    for attempt in range(3):
+        done = subprocess.run(command, timeout=300, env={**os.environ, "CHROME_PATH": CHROME},
+                              capture_output=True, text=True)
+        if done.returncode == 0:
+            return json.loads(out.read_text(encoding="utf-8"))
+        print(f"  Lighthouse failed on {url} (try {attempt + 1} of 3): {done.stderr.strip()[-300:]}", flush=True)
+    done.check_returncode()
 
 
 def failing(report: dict, skip: tuple[str, ...] = ()) -> list[str]:
