@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
     from app.intervisie import demo, notifications, privacy, services, views
 
     app.register_blueprint(views.bp)
+    app.extensions["intervisie.stream_guard"] = views.live.new_stream_guard()
     registry = hooks.of(app)
     registry.add_nav(hooks.NavItem("intervisie.index", _l("Intervisie"), "circle", 20))
     for kind in KINDS:

@@ -201,12 +201,12 @@ def push_plan(round_id: int, streams: set[tuple[int, int]]) -> dict:
 
 
 def stream_guard() -> StreamGuard:
-    """This process's guard over the live round streams (made once per app)."""
-    guard = current_app.extensions.get("intervisie.stream_guard")
-    if guard is None:
-        guard = current_app.extensions["intervisie.stream_guard"] = StreamGuard(
-            check=may_follow, interval=lambda: current_app.config["LIVE_HEARTBEAT"])
-    return guard
+    """This process's guard over the live round streams (`new_stream_guard`, made with the app)."""
+    return current_app.extensions["intervisie.stream_guard"]
+
+
+def new_stream_guard() -> StreamGuard:
+    return StreamGuard(check=may_follow, interval=lambda: current_app.config["LIVE_HEARTBEAT"])
 
 
 def may_follow(facts: list[tuple[int, int, int]]) -> set[tuple[int, int, int]]:
