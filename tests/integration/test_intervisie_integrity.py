@@ -145,19 +145,28 @@ def test_a_case_row_of_someone_else_is_never_shown(app, team, login):
 
 # Hole 5: open actions stay within the round they came from ------------------------------------
 
-def test_open_actions_are_shown_only_to_who_was_in_their_round(app, team, login):
+def an_action_then_the_next_round(app, team, login, next_group):  # noqa: F811
+    """Sanne's open action from a round two weeks ago (with the lead, Daan and Fatima), and the
+    team's next round for `next_group`, which Joris leads and Youssef brings in (Youssef was not
+    in the first). Returns (people, the lead's client, first round id, next round id)."""
     t, people = team
     lead = login(people["lead"])
     first = planned_round(app, lead, t.id, people, participants=[
         str(people[k].id) for k in ("lead", "sanne", "daan", "fatima")], confirm_size="1")
-    # The next round of the team is another group: Joris leads, Youssef was not in the first one.
     second = planned_round(app, lead, t.id, people, facilitator=str(people["joris"].id),
                            presenter=str(people["youssef"].id),
-                           participants=[str(people[k].id) for k in ("daan", "joris", "youssef")], confirm_size="1",
+                           participants=[str(people[k].id) for k in next_group], confirm_size="1",
                            confirm_clash="1")
     with app.app_context():
         db.session.add(Action(source="intervisie", source_id=first, owner_id=people["sanne"].id, text="Bel de voogd"))
         db.session.get(Round, first).starts_at = datetime.now(timezone.utc) - timedelta(days=14)
+        db.session.commit()
+    return people, lead, first, second
+
+
+def test_open_actions_are_shown_only_to_who_was_in_their_round(app, team, login):
+    people, lead, first, second = an_action_then_the_next_round(app, team, login, ("daan", "joris", "youssef"))
+    with app.app_context():
         rnd = db.session.get(Round, second)
         rnd.starts_at = datetime.now(timezone.utc) + timedelta(hours=20)
         db.session.commit()
@@ -188,18 +197,7 @@ def test_open_actions_are_shown_only_to_who_was_in_their_round(app, team, login)
 def test_a_look_back_never_travels_in_another_phones_stream(app, team, login):
     """After a change the streams of a round share one plan; a phone with open actions to look
     back on is told to fetch its own state, and the shared state the others get holds none."""
-    t, people = team
-    lead = login(people["lead"])
-    first = planned_round(app, lead, t.id, people, participants=[
-        str(people[k].id) for k in ("lead", "sanne", "daan", "fatima")], confirm_size="1")
-    second = planned_round(app, lead, t.id, people, facilitator=str(people["joris"].id),
-                           presenter=str(people["youssef"].id),
-                           participants=[str(people[k].id) for k in ("daan", "joris", "youssef", "fatima")],
-                           confirm_size="1", confirm_clash="1")
-    with app.app_context():
-        db.session.add(Action(source="intervisie", source_id=first, owner_id=people["sanne"].id, text="Bel de voogd"))
-        db.session.get(Round, first).starts_at = datetime.now(timezone.utc) - timedelta(days=14)
-        db.session.commit()
+    people, lead, first, second = an_action_then_the_next_round(app, team, login, ("daan", "joris", "youssef", "fatima"))
     startable(app, second)
     app.config["LIVE_HEARTBEAT"] = 60
     daan, fatima = (Phone(as_(app, login, people[k]), second) for k in ("daan", "fatima"))

@@ -21,13 +21,19 @@ def stand(client, round_id) -> str:
     return client.get(f"/intervisie/rondes/{round_id}/live/stand", headers={"HX-Request": "true"}).get_data(as_text=True)
 
 
-def test_phones_of_one_role_share_one_render_with_their_own_token(app, team, login):  # noqa: F811
+def in_silent_questions(app, team, login):  # noqa: F811
+    """A round started and moved on to its silent questions: (people, the lead's client, round id)."""
     t, people = team
     lead = login(people["lead"])
     round_id = planned_round(app, lead, t.id, people)
     startable(app, round_id)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200  # silent questions
+    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200
+    return people, lead, round_id
+
+
+def test_phones_of_one_role_share_one_render_with_their_own_token(app, team, login):  # noqa: F811
+    people, lead, round_id = in_silent_questions(app, team, login)
     daan, fatima = as_(app, login, people["daan"]), as_(app, login, people["fatima"])
     fragments = app.extensions["intervisie.live_caches"].fragments  # made by the facilitator's moves
     misses = fragments.misses
@@ -61,12 +67,7 @@ def test_a_render_made_after_the_round_moved_on_is_not_shared(app, team, login, 
     from app.intervisie.models import Contribution, Round
     from app.intervisie.views import live as live_views
     from app.models_base import utcnow
-    t, people = team
-    lead = login(people["lead"])
-    round_id = planned_round(app, lead, t.id, people)
-    startable(app, round_id)
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200  # silent questions
+    people, lead, round_id = in_silent_questions(app, team, login)
     daan_id = people["daan"].id
     keys, written = [], []
     original_filled, original_context = live_fragment.filled, live_views.live_context

@@ -26,6 +26,8 @@ from app.rendering import block_response, page_or_block, wants_block
 
 # Lines of an event's data: the server-sent events parser splits on each of these.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# A stream's last word when its person may no longer follow: the page reloads (`hx-sse:close`).
+GONE_EVENT = "event: gone\ndata: gone\n\n"
 UNDO_SHOWN = timedelta(seconds=8)  # how long "Ongedaan maken" stays on the facilitator's screen
 
 
@@ -145,14 +147,14 @@ def stream_events(subscription, round_id: int, shown: str | None, heartbeat: flo
             yield f"retry: {random.randint(500, 3000)}\n\n"
             return
         if message == GONE:  # signed out, session ended, or no longer in the round
-            yield "event: gone\ndata: gone\n\n"
+            yield GONE_EVENT
             return
         if not message:
             yield ": ping\n\n"
             continue
         pushed = state(message)
         if pushed is GONE:
-            yield "event: gone\ndata: gone\n\n"
+            yield GONE_EVENT
             return
         if pushed is None:  # this phone's state is its own: it fetches it
             yield f"event: changed\nid: {message}\ndata: {message}\n\n"
