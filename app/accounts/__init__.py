@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 
 from app import hooks
@@ -20,18 +20,26 @@ SECURITY = hooks.NotificationKind(
 )
 
 
-def teams_card(session, person, _now) -> dict:
+def teams_and_sizes(session, person) -> tuple[list, dict[int, int]]:
+    """The person's teams and how many are in each, read once per Vandaag: both cards below use them."""
     from app.accounts import services
-    teams = services.teams_of(session, person)
-    return {"teams": teams, "sizes": services.member_counts(session, teams)}
+    memo = g.setdefault("accounts_teams", {})
+    if person.id not in memo:
+        teams = services.teams_of(session, person)
+        memo[person.id] = (teams, services.member_counts(session, teams))
+    return memo[person.id]
+
+
+def teams_card(session, person, _now) -> dict:
+    teams, sizes = teams_and_sizes(session, person)
+    return {"teams": teams, "sizes": sizes}
 
 
 def invite_card(session, person, _now) -> dict | None:
     """A lead whose team has nobody else yet (a new admin, first of all): how to invite."""
     from app.accounts import services
-    led = [t for t in services.teams_of(session, person) if services.can_lead(session, person, t)]
-    sizes = services.member_counts(session, led)
-    alone = [t for t in led if sizes[t.id] <= 1]
+    teams, sizes = teams_and_sizes(session, person)
+    alone = [t for t in teams if sizes[t.id] <= 1 and services.can_lead(session, person, t)]
     return {"teams": alone} if alone else None
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
-from app.accounts.models import Person, PersonSession
+from app.accounts.models import Membership, Person, PersonSession
 from app.models_base import utcnow
 from app.tokens import hash_token, new_token
 
@@ -58,10 +59,13 @@ def resume(session, login_id: str, policy: SessionPolicy, now: datetime | None =
         return None
     person_id, token = parts
     now = now or utcnow()
-    # One round trip: this runs before every signed-in request.
+    # One round trip: this runs before every signed-in request. The person's teams come along
+    # (a handful of rows), because nearly every page asks them (navigation, Vandaag, who leads);
+    # `accounts.services` then finds memberships and teams in the session, without a query.
     found = session.execute(
         select(PersonSession, Person).join(Person, Person.id == PersonSession.person_id)
-        .where(PersonSession.token_hash == hash_token(token), PersonSession.person_id == person_id)).first()
+        .where(PersonSession.token_hash == hash_token(token), PersonSession.person_id == person_id)
+        .options(joinedload(Person.memberships).joinedload(Membership.team))).unique().one_or_none()
     if found is None or found[0].last_seen_at < now - policy.idle:
         return None
     record, person = found

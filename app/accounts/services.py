@@ -162,7 +162,7 @@ def may_issue_recovery(session, issuer: Person, person: Person) -> bool:
         return False
     if issuer.is_admin:
         return True
-    if person.is_admin or any(m.role == Role.LEAD for m in person.memberships):
+    if leads_a_team(person):
         return False
     return any(can_lead(session, issuer, m.team) for m in person.memberships)
 
@@ -277,6 +277,12 @@ def can_lead(session, person: Person, team: Team) -> bool:
         return True
     m = membership(session, person, team.id)
     return m is not None and m.role == Role.LEAD
+
+
+def leads_a_team(person: Person) -> bool:
+    """Whether the person leads any team: an admin (every team of the organisation), or a lead
+    of one. Read from the memberships the sign-in loaded, so it costs no query."""
+    return person.is_admin or any(m.role == Role.LEAD for m in person.memberships)
 
 
 def teams_of(session, person: Person) -> list[Team]:

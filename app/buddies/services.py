@@ -6,8 +6,10 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
+from app.accounts import services as accounts
 from app.accounts.models import Membership, Person, Role, Team
 from app.buddies import matching
 from app.buddies.models import (
@@ -56,8 +58,7 @@ def led_teams(session, person: Person) -> list[Team]:
     if person.is_admin:
         return list(session.scalars(select(Team).where(Team.organisation_id == person.organisation_id)
                                     .order_by(Team.name)))
-    return list(session.scalars(select(Team).join(Membership).where(
-        Membership.person_id == person.id, Membership.role == Role.LEAD).order_by(Team.name)))
+    return sorted((m.team for m in person.memberships if m.role == Role.LEAD), key=lambda t: t.name)
 
 
 def scheme_team_ids(session, scheme: Scheme) -> list[int]:
@@ -87,8 +88,12 @@ def knows_scheme(session, person: Person, scheme: Scheme) -> bool:
 
 
 def schemes_managed(session, person: Person) -> list[Scheme]:
-    schemes = session.scalars(select(Scheme).where(Scheme.organisation_id == person.organisation_id)
-                              .order_by(Scheme.name))
+    if not accounts.leads_a_team(person):
+        return []  # only leads and admins manage a scheme (can_manage): most people ask nothing
+    query = select(Scheme).where(Scheme.organisation_id == person.organisation_id).order_by(Scheme.name)
+    if not person.is_admin:
+        query = query.options(selectinload(Scheme.teams))  # can_manage reads a lead's schemes' teams
+    schemes = session.scalars(query)
     return [s for s in schemes if can_manage(session, person, s)]
 
 
@@ -392,16 +397,21 @@ class MyGroup:
 
 
 def my_groups(session, person_id: int, *, current_only: bool = True) -> list[MyGroup]:
-    """The person's groups in published rotations (only each scheme's latest, by default)."""
-    rows = session.execute(select(BuddyGroup, Rotation, Scheme).join(GroupMember).join(Rotation)
-                           .join(Scheme, Scheme.id == Rotation.scheme_id)
-                           .where(GroupMember.person_id == person_id, Rotation.status == "published")
-                           .order_by(Rotation.published_at.desc(), Rotation.id.desc())).all()
+    """The person's groups in published rotations (only each scheme's latest, by default), with
+    their buddies, in two queries however many groups and schemes there are."""
+    query = (select(BuddyGroup, Rotation, Scheme).join(GroupMember).join(Rotation)
+             .join(Scheme, Scheme.id == Rotation.scheme_id)
+             .where(GroupMember.person_id == person_id, Rotation.status == "published")
+             .options(selectinload(BuddyGroup.members).joinedload(GroupMember.person))
+             .order_by(Rotation.published_at.desc(), Rotation.id.desc()))
+    if current_only:
+        newest = (select(Rotation.scheme_id, func.max(Rotation.number).label("number"))
+                  .where(Rotation.status == "published").group_by(Rotation.scheme_id).subquery())
+        query = query.join(newest, and_(newest.c.scheme_id == Rotation.scheme_id, newest.c.number == Rotation.number))
     seen, out = set(), []
-    for group, rotation, scheme in rows:
+    for group, rotation, scheme in session.execute(query).all():
         if current_only:
-            newest = latest(session, scheme)
-            if scheme.id in seen or newest is None or newest.id != rotation.id:
+            if scheme.id in seen:
                 continue
             seen.add(scheme.id)
         buddies = sorted((m.person for m in group.members if m.person_id != person_id), key=lambda p: p.name)

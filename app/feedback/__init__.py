@@ -23,8 +23,7 @@ KINDS = (
 
 def requests_card(session, person, _now) -> dict | None:
     from app.feedback import services
-    to_answer = services.to_answer(session, person)
-    to_close = services.to_close(session, person)
+    to_answer, to_close = services.open_for(session, person)
     return {"to_answer": to_answer, "to_close": to_close} if to_answer or to_close else None
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import actions
@@ -264,15 +264,20 @@ def mine(session, person: Person, colleague_id: int | None = None) -> list[Excha
     return list(session.scalars(query.order_by(Exchange.created_at.desc(), Exchange.id.desc())))
 
 
-def to_answer(session, person: Person) -> list[Exchange]:
-    return list(session.scalars(select(Exchange).where(Exchange.giver_id == person.id, Exchange.status == OPEN,
-                                                       Exchange.kind == REQUEST).order_by(Exchange.created_at)))
-
-
-def to_close(session, person: Person) -> list[Exchange]:
-    """Feedback the person received and has not closed yet (their solo reflections included)."""
-    return list(session.scalars(select(Exchange).where(Exchange.subject_id == person.id, Exchange.status == ANSWERED)
-                                .order_by(Exchange.created_at)))
+def open_for(session, person: Person) -> tuple[list[Exchange], list[Exchange]]:
+    """What waits for the person, in one query: requests to answer (they are asked to give
+    feedback), and feedback they received and have not closed yet (their solo reflections
+    included); each oldest first."""
+    to_answer: list[Exchange] = []
+    to_close: list[Exchange] = []
+    for ex in session.scalars(select(Exchange).where(or_(
+            and_(Exchange.giver_id == person.id, Exchange.status == OPEN, Exchange.kind == REQUEST),
+            and_(Exchange.subject_id == person.id, Exchange.status == ANSWERED))).order_by(Exchange.created_at)):
+        if ex.giver_id == person.id and ex.status == OPEN and ex.kind == REQUEST:
+            to_answer.append(ex)
+        if ex.subject_id == person.id and ex.status == ANSWERED:
+            to_close.append(ex)
+    return to_answer, to_close
 
 
 def loop_counts(exchanges: list[Exchange], person_id: int) -> list[tuple[str, Counter]]:

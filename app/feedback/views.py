@@ -117,9 +117,9 @@ def index():
     timeline = services.mine(db.session, current_user, colleague_id)
     lead_teams = [t for t in accounts.teams_of(db.session, current_user)
                   if accounts.can_lead(db.session, current_user, t)]
+    to_answer, to_close = services.open_for(db.session, current_user)
     return render_template(
-        "feedback/index.html", to_answer=services.to_answer(db.session, current_user),
-        to_close=services.to_close(db.session, current_user), timeline=timeline,
+        "feedback/index.html", to_answer=to_answer, to_close=to_close, timeline=timeline,
         counts=services.loop_counts(timeline, current_user.id), counterparts=counterparts,
         colleague_id=colleague_id, ideas=services.case_ideas(db.session, current_user.id),
         lead_teams=lead_teams, loops=LOOP_LABELS)

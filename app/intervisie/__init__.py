@@ -28,13 +28,18 @@ KINDS = (
 )
 
 
-def next_round(session, person, now):
-    """services.next_round, once per Vandaag: both cards below ask it."""
+def seats(session, person, now):
+    """The person's coming rounds with their seat, read once per Vandaag: both cards below use them."""
     from app.intervisie import services
-    memo = g.setdefault("intervisie_next_round", {})
+    memo = g.setdefault("intervisie_seats", {})
     if (person.id, now) not in memo:
-        memo[(person.id, now)] = services.next_round(session, person.id, now)
+        memo[(person.id, now)] = services.upcoming_seats(session, person.id, now, limit=4)
     return memo[(person.id, now)]
+
+
+def next_round(session, person, now):
+    from app.intervisie import services
+    return services.next_round(session, person.id, now, seats(session, person, now))
 
 
 def next_card(session, person, now) -> dict | None:
@@ -45,9 +50,8 @@ def next_card(session, person, now) -> dict | None:
 
 def upcoming_card(session, person, now) -> dict | None:
     """Later rounds (the next one leads in its own card when it is near)."""
-    from app.intervisie import services
     nxt = next_round(session, person, now)
-    rounds = [r for r in services.upcoming(session, person.id, now, limit=4) if not nxt or r.id != nxt.round.id][:3]
+    rounds = [r for r, _me in seats(session, person, now) if not nxt or r.id != nxt.round.id][:3]
     return {"upcoming": rounds} if rounds else None
 
 

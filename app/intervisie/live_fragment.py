@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.intervisie import live_round, methods, phases, services
-from app.intervisie.models import CaseText, Contribution, Round
+from app.intervisie.models import Contribution, Round
 
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 NOW_PLACEHOLDER = "\x00now\x00"
@@ -183,14 +183,22 @@ class RoundFacts:
         self._session, self._round, self._people = session, rnd, set(people)
         self._previous: dict[int, int] | None = None
         self._open: dict[int, bool] = {}
+        self._look_back: dict[int, list] = {}
 
     @cached_property
     def case(self):
-        return self._session.get(CaseText, self._round.id)
+        return services.round_case(self._session, self._round)
+
+    def open_actions(self, person_id: int) -> list:
+        """One person's look back (services.open_actions_before), asked once: the decision and
+        then that phone's own render both need it."""
+        if person_id not in self._look_back:
+            self._look_back[person_id] = services.open_actions_before(self._session, self._round, person_id)
+        return self._look_back[person_id]
 
     def has_open_actions(self, person_id: int) -> bool:
         if person_id not in self._people:  # not one the plan covers: asked on its own
-            return bool(services.open_actions_before(self._session, self._round, person_id))
+            return bool(self.open_actions(person_id))
         if self._previous is None:
             self._previous = services.previous_rounds(self._session, self._round, self._people)
         previous = self._previous.get(person_id)
@@ -220,24 +228,22 @@ def shared_key(session, acc: services.Access, now, facts: RoundFacts | None = No
     facts = facts or RoundFacts(session, rnd)
     if rnd.phase_index <= 0 and facts.has_open_actions(me):
         return None
-    case = services.visible_case(session, acc, now, facts.case)
+    case = services.visible_case(session, acc, now, lambda: facts.case)
     left = phases.time_left(state, plist, now)
     in_phase = sum(1 for phase_index, _ in own if phase_index == rnd.phase_index)
     return (rnd.id, rnd.version, acc.role, case.round_id if case else None,
             int(left.total_seconds()) if left is not None else None, in_phase)
 
 
-def state_html(session, acc: services.Access, now, context: Callable[[], dict]) -> str:
-    """The "state" block of intervisie/live.html for this phone: shared when it can be."""
-    html = shared_html(session, acc, now, context)
-    return html if html is not None else render_block("intervisie/live.html", "state", **context())
-
-
-def shared_html(session, acc: services.Access, now, context: Callable[[], dict]) -> str | None:
-    """The shared "state" block for this phone, filled in with its token and the clock; None when
-    this phone's fragment is its own."""
-    key = shared_key(session, acc, now)
-    return None if key is None else filled(session, key, now, context)
+def state_html(session, acc: services.Access, now, context: Callable[[RoundFacts], dict]) -> str:
+    """The "state" block of intervisie/live.html for this phone: shared when it can be, filled in
+    with its token and the clock. `context(facts)` builds the render's context; it may reuse
+    what the decision read (the case, the look back)."""
+    facts = RoundFacts(session, acc.round)
+    key = shared_key(session, acc, now, facts)
+    if key is None:
+        return render_block("intervisie/live.html", "state", **context(facts))
+    return filled(session, key, now, lambda: context(facts))
 
 
 def filled(session, key: tuple, now, context: Callable[[], dict]) -> str:

@@ -81,6 +81,14 @@ class Round(db.Model):
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="round", cascade="all, delete-orphan", passive_deletes=True)
+    # The team's intervisie settings, read with the round where a page needs both (the preview
+    # time of the case); None when the team keeps the defaults, so no page asks for a row that
+    # is not there. Read only: settings are saved through services.save_settings.
+    team_settings: Mapped[TeamSettings | None] = relationship(
+        primaryjoin="foreign(Round.team_id) == TeamSettings.team_id", viewonly=True, uselist=False)
+    # The prepared case, read with the round by `access`; read it through services.round_case,
+    # and write it through services.save_case and update_round, which keep this in step.
+    case: Mapped[CaseText | None] = relationship(viewonly=True, uselist=False)
 
 
 class Participant(db.Model):

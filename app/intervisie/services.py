@@ -4,6 +4,7 @@ Functions take plain values and a session; they add and flush, never commit.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
@@ -143,9 +144,11 @@ class Access:
 def access(session, person: Person, round_id: int) -> Access | None:
     """Participants see the round; the team's leads (accounts' one "is lead" rule, admins
     included) see its planning data; everyone else nothing."""
-    # Every round page asks who this person is there: the participants come in the round's own
-    # query (joined), and `participant()` then asks none.
-    rnd = session.get(Round, round_id, options=[joinedload(Round.participants)]) if valid_id(round_id) else None
+    # Every round page asks who this person is there, when the case may be read, and the case:
+    # the participants, the team's settings and the case come in the round's own query
+    # (joined), and `participant()`, `round_settings()` and `round_case()` then ask none.
+    rnd = session.get(Round, round_id, options=[joinedload(Round.participants), joinedload(Round.team_settings),
+                                                joinedload(Round.case)]) if valid_id(round_id) else None
     if rnd is None:
         return None
     me = participant(session, rnd.id, person.id)
@@ -185,8 +188,17 @@ def team_members(session, team_id: int) -> list[Person]:
 # Planning ----------------------------------------------------------------------------------------
 
 def settings(session, team_id: int) -> TeamSettings:
-    return session.get(TeamSettings, team_id) or TeamSettings(
-        team_id=team_id, case_retention_days=DEFAULT_RETENTION_DAYS, case_preview_hours=DEFAULT_PREVIEW_HOURS)
+    return session.get(TeamSettings, team_id) or default_settings(team_id)
+
+
+def default_settings(team_id: int) -> TeamSettings:
+    return TeamSettings(team_id=team_id, case_retention_days=DEFAULT_RETENTION_DAYS,
+                        case_preview_hours=DEFAULT_PREVIEW_HOURS)
+
+
+def round_settings(rnd: Round) -> TeamSettings:
+    """The settings of the round's team, through the round (loaded with it by `access`)."""
+    return rnd.team_settings or default_settings(rnd.team_id)
 
 
 def save_settings(session, team_id: int, retention_days: int, preview_hours: int) -> TeamSettings:
@@ -301,6 +313,7 @@ def update_round(session, rnd: Round, plan: Plan) -> Change:
     if case is not None and plan.presenter_id != case.author_id:
         removed_for = case.author_id
         session.delete(case)
+        set_committed_value(rnd, "case", None)
     rnd.title, rnd.starts_at, rnd.place, rnd.video_url = plan.title, plan.starts_at, plan.place, plan.video_url
     rnd.method_key, rnd.minutes = plan.method_key, list(plan.minutes)
     roles = _roles(plan)
@@ -361,6 +374,13 @@ def upcoming(session, person_id: int, now: datetime, limit: int = 20) -> list[Ro
     return list(session.scalars(_upcoming(person_id, now).limit(limit)))
 
 
+def upcoming_seats(session, person_id: int, now: datetime, limit: int) -> list[tuple[Round, Participant]]:
+    """The person's coming rounds with their seat in each and the round's case (for `next_round`),
+    in one query."""
+    return [(rnd, me) for rnd, me in session.execute(
+        _upcoming(person_id, now, Participant).options(joinedload(Round.case)).limit(limit))]
+
+
 # A round leads Vandaag this long before it starts; a presenter whose case is not ready yet
 # sees it from a week before, so there is time to write.
 NEXT_SOON = timedelta(hours=36)
@@ -383,14 +403,16 @@ class NextRound:
         return self.round.status == phases.LIVE
 
 
-def next_round(session, person_id: int, now: datetime) -> NextRound | None:
+def next_round(session, person_id: int, now: datetime,
+               seats: list[tuple[Round, Participant]] | None = None) -> NextRound | None:
     """The person's first round that is live, or starts soon (sooner for a presenter whose case
-    is not written yet); None when nothing is near."""
-    first = session.execute(_upcoming(person_id, now, Participant).limit(1)).first()
-    if first is None:
+    is not written yet); None when nothing is near. `seats`: their `upcoming_seats`, when the
+    caller read them already."""
+    seats = upcoming_seats(session, person_id, now, 1) if seats is None else seats
+    if not seats:
         return None
-    rnd, me = first
-    case = session.get(CaseText, rnd.id)
+    rnd, me = seats[0]
+    case = round_case(session, rnd)
     ready = case is not None and case.author_id == person_id and bool(case.help_question)
     starts_in = rnd.starts_at - now
     near = rnd.status == phases.LIVE or starts_in <= NEXT_SOON or (
@@ -412,7 +434,7 @@ def past(session, person_id: int, now: datetime, limit: int = 20) -> list[Round]
 # The case ----------------------------------------------------------------------------------------
 
 def case_readable_from(session, rnd: Round) -> datetime:
-    return rnd.starts_at - timedelta(hours=settings(session, rnd.team_id).case_preview_hours)
+    return rnd.starts_at - timedelta(hours=round_settings(rnd).case_preview_hours)
 
 
 def can_start_from(rnd: Round) -> datetime:
@@ -437,14 +459,15 @@ def presenter_id(session, rnd: Round) -> int | None:
                                                               Participant.role == phases.PRESENTER))
 
 
-def visible_case(session, acc: Access, now: datetime, case: CaseText | None | bool = False) -> CaseText | None:
+def visible_case(session, acc: Access, now: datetime,
+                 read_case: Callable[[], CaseText | None] | None = None) -> CaseText | None:
     """The case this person may read now: only one written by the round's current presenter,
-    so a case never passes to whoever becomes presenter after its author. `case`: the round's
-    case row (or None) when the caller read it already for several people."""
+    so a case never passes to whoever becomes presenter after its author. `read_case`: how to
+    get the round's case row when the caller reads it once for several people; it is asked
+    only when this person may read a case at all (a waiting screen asks nothing)."""
     if not can_read_case(session, acc, now):
         return None
-    if case is False:
-        case = session.get(CaseText, acc.round.id)
+    case = read_case() if read_case is not None else round_case(session, acc.round)
     if case is None or case.author_id != presenter_id(session, acc.round):
         return None
     return case
@@ -458,6 +481,13 @@ def case_ideas(session, person_id: int) -> list[dict]:
     return lookup(session, person_id) if lookup else []
 
 
+def round_case(session, rnd: Round) -> CaseText | None:
+    """The round's case row: the one read with the round when `access` joined it, else asked."""
+    if "case" not in sa_inspect(rnd).unloaded:
+        return rnd.case
+    return session.get(CaseText, rnd.id)
+
+
 def own_case(session, rnd: Round, person_id: int) -> CaseText | None:
     """The case for the editor: only the author's own."""
     case = session.get(CaseText, rnd.id)
@@ -467,6 +497,7 @@ def own_case(session, rnd: Round, person_id: int) -> CaseText | None:
 def save_case(session, rnd: Round, author_id: int, help_question: str, case_text: str) -> CaseText:
     case = session.get(CaseText, rnd.id) or CaseText(round_id=rnd.id, author_id=author_id)
     case.author_id, case.help_question, case.case_text = author_id, help_question, case_text
+    set_committed_value(rnd, "case", case)
     case.updated_at = utcnow()
     session.add(case)
     mark_changed(session, rnd)

@@ -34,14 +34,15 @@ UNDO_SHOWN = timedelta(seconds=8)  # how long "Ongedaan maken" stays on the faci
 # The live round ----------------------------------------------------------------------------------
 
 def live_context(acc: services.Access, now: datetime, error: str | None = None,
-                 undo_item: int | None = None) -> dict:
+                 undo_item: int | None = None, facts: live_fragment.RoundFacts | None = None) -> dict:
     lv = live_round.view(db.session, acc, now)
+    facts = facts or live_fragment.RoundFacts(db.session, acc.round)
     choosing = lv.is_facilitator and lv.status == phases.PLANNED
     return dict(acc=acc, rnd=acc.round, lv=lv, error=error, ratings=live_round.RATING_LABELS, undo_item=undo_item,
                 undo_until=now + UNDO_SHOWN,
                 finish_undo_until=(acc.round.finished_at or now) + UNDO_SHOWN,
                 ideas=services.case_ideas(db.session, acc.me.person_id) if live_fragment.chooses_idea(db.session, acc) else [],
-                actions=services.open_actions_before(db.session, acc.round, acc.me.person_id) if lv.index <= 0 else [],
+                actions=facts.open_actions(acc.me.person_id) if lv.index <= 0 else [],
                 case=services.visible_case(db.session, acc, now),
                 start_from=services.can_start_from(acc.round) if choosing and now < services.can_start_from(acc.round) else None,
                 participants=[p for p in acc.round.participants
@@ -56,7 +57,8 @@ def render_live(acc: services.Access, *, status: int = 200, error: str | None = 
     now = utcnow()
     version = acc.round.version
     if wants_block() and error is None and undo_item is None:
-        response = block_response(live_fragment.state_html(db.session, acc, now, lambda: live_context(acc, now)),
+        response = block_response(live_fragment.state_html(db.session, acc, now,
+                                                           lambda facts: live_context(acc, now, facts=facts)),
                                   status)
     else:
         response = page_or_block("intervisie/live.html", "state", status=status,

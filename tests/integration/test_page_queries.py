@@ -1,0 +1,106 @@
+"""The main pages ask the database a fixed, small number of times (issue 11: pages under load).
+
+Each statement is a round trip and a few hundred microseconds of the server's time, so a page
+that grows one per card or per team is slow for everyone once a crowd uses it. These budgets are
+what the pages need now, on the demo organisation (rounds with a case, feedback, buddies, a
+lead and an admin); a change that adds a statement to a main page fails here and has to say why.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event, select
+
+from app.accounts.models import Person
+from app.extensions import db
+from app.intervisie.models import Participant, Round
+from conftest import sign_in_as
+
+# Statements per page, the sign-in's own included (one: session, person, teams), for the most
+# demanding of the four people: a lead's Vandaag also lists the buddy schemes they manage, an
+# admin's overview every team of the organisation, and a member's live state and round page
+# their look back (the open actions from the team's previous round).
+BUDGETS = {"Vandaag": 11, "overview": 5, "round page": 7, "live state": 6}
+
+
+@pytest.fixture
+def demo(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        people = {p.name: p for p in db.session.scalars(select(Person))}
+        rnd = db.session.scalars(select(Round).where(Round.status == "planned").order_by(Round.starts_at)).first()
+        seated = {p.person_id for p in db.session.scalars(select(Participant).where(Participant.round_id == rnd.id))}
+        return people, rnd.id, seated
+
+
+def statements_for(app, client, path: str, headers=None) -> tuple[int, str]:
+    found = []
+
+    def counted(_conn, _cursor, statement, *_rest):
+        found.append(statement)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        response = client.get(path, headers=headers or {})
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", counted)
+    assert response.status_code == 200, path
+    return len(found), response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["Daan Visser", "Sanne Bakker", "Marieke de Vries", "Petra Jansen"])
+def test_the_main_pages_keep_their_statement_budget(app, demo, name):
+    """A member who brings in the next case, a member, a lead, and an admin of another team: the
+    same budget for each, whatever they have on Vandaag."""
+    people, round_id, seated = demo
+    client = app.test_client()
+    sign_in_as(client, people[name])
+    pages = {"Vandaag": ("/", None), "overview": ("/intervisie/", None)}
+    if people[name].id in seated:
+        pages["round page"] = (f"/intervisie/rondes/{round_id}", None)
+        pages["live state"] = (f"/intervisie/rondes/{round_id}/live/stand", {"HX-Request": "true"})
+    for page, (path, headers) in pages.items():
+        client.get(path, headers=headers or {})  # a first visit may write (last seen, a token)
+        count, html = statements_for(app, client, path, headers)
+        assert count <= BUDGETS[page], f"{page} for {name}: {count} statements"
+        assert html.strip()
+
+
+def test_vandaag_still_shows_every_card_it_reads_in_one_go(app, demo):
+    """The cards that now share queries (the next round and later ones; feedback to give and
+    to close) still show what they showed."""
+    people, round_id, seated = demo
+    daan = people["Daan Visser"]
+    assert daan.id in seated
+    client = app.test_client()
+    sign_in_as(client, daan)
+    html = client.get("/").get_data(as_text=True)
+    assert re.search(rf'/intervisie/rondes/{round_id}"', html)  # the next round leads Vandaag
+
+
+def test_the_case_read_with_the_round_follows_a_change_made_in_the_same_request(app, demo):
+    """`access` reads the case with the round; a case written, or removed by a new presenter,
+    later in the same request is what the page then shows, never the one read before."""
+    from app.intervisie import services
+    people, round_id, seated = demo
+    with app.app_context():
+        rnd = db.session.get(Round, round_id)
+        presenter = next(p for p in rnd.participants if p.role == "presenter")
+        other = next(p for p in rnd.participants if p.role == "participant")
+        person = db.session.get(Person, presenter.person_id)
+        acc = services.access(db.session, person, round_id)
+        assert services.round_case(db.session, acc.round) is not None  # the demo's prepared case
+        services.save_case(db.session, acc.round, person.id, "Een nieuwe hulpvraag", "Nieuwe tekst")
+        assert services.round_case(db.session, acc.round).help_question == "Een nieuwe hulpvraag"
+        plan = services.Plan(title=rnd.title, starts_at=rnd.starts_at, place=rnd.place, video_url=rnd.video_url,
+                             method_key=rnd.method_key, minutes=list(rnd.minutes),
+                             participant_ids=[p.person_id for p in rnd.participants],
+                             facilitator_id=next(p.person_id for p in rnd.participants if p.role == "facilitator"),
+                             presenter_id=other.person_id)
+        change = services.update_round(db.session, acc.round, plan)
+        assert change.case_removed_for == person.id
+        assert services.round_case(db.session, acc.round) is None
+        db.session.rollback()
