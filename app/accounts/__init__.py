@@ -20,25 +20,26 @@ SECURITY = hooks.NotificationKind(
 )
 
 
-def teams_and_sizes(session, person) -> tuple[list, dict[int, int]]:
-    """The person's teams and how many are in each, read once per Vandaag: both cards below use them."""
+def teams_and_sizes(session, person, now) -> tuple[list, dict[int, int]]:
+    """The person's teams and how many are in each, read once per Vandaag (its `now`): both
+    cards below use them."""
     from app.accounts import services
     memo = g.setdefault("accounts_teams", {})
-    if person.id not in memo:
+    if (person.id, now) not in memo:
         teams = services.teams_of(session, person)
-        memo[person.id] = (teams, services.member_counts(session, teams))
-    return memo[person.id]
+        memo[(person.id, now)] = (teams, services.member_counts(session, teams))
+    return memo[(person.id, now)]
 
 
-def teams_card(session, person, _now) -> dict:
-    teams, sizes = teams_and_sizes(session, person)
+def teams_card(session, person, now) -> dict:
+    teams, sizes = teams_and_sizes(session, person, now)
     return {"teams": teams, "sizes": sizes}
 
 
-def invite_card(session, person, _now) -> dict | None:
+def invite_card(session, person, now) -> dict | None:
     """A lead whose team has nobody else yet (a new admin, first of all): how to invite."""
     from app.accounts import services
-    teams, sizes = teams_and_sizes(session, person)
+    teams, sizes = teams_and_sizes(session, person, now)
     alone = [t for t in teams if sizes[t.id] <= 1 and services.can_lead(session, person, t)]
     return {"teams": alone} if alone else None
 

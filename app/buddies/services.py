@@ -58,7 +58,7 @@ def led_teams(session, person: Person) -> list[Team]:
     if person.is_admin:
         return list(session.scalars(select(Team).where(Team.organisation_id == person.organisation_id)
                                     .order_by(Team.name)))
-    return sorted((m.team for m in person.memberships if m.role == Role.LEAD), key=lambda t: t.name)
+    return sorted((m.team for m in person.memberships if m.role == Role.LEAD), key=lambda t: t.name.lower())
 
 
 def scheme_team_ids(session, scheme: Scheme) -> list[int]:

@@ -51,7 +51,7 @@ def next_card(session, person, now) -> dict | None:
 def upcoming_card(session, person, now) -> dict | None:
     """Later rounds (the next one leads in its own card when it is near)."""
     nxt = next_round(session, person, now)
-    rounds = [r for r, _me in seats(session, person, now) if not nxt or r.id != nxt.round.id][:3]
+    rounds = [r for r, _me, _ready in seats(session, person, now) if not nxt or r.id != nxt.round.id][:3]
     return {"upcoming": rounds} if rounds else None
 
 

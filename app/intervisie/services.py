@@ -144,11 +144,13 @@ class Access:
 def access(session, person: Person, round_id: int) -> Access | None:
     """Participants see the round; the team's leads (accounts' one "is lead" rule, admins
     included) see its planning data; everyone else nothing."""
-    # Every round page asks who this person is there, when the case may be read, and the case:
-    # the participants, the team's settings and the case come in the round's own query
-    # (joined), and `participant()`, `round_settings()` and `round_case()` then ask none.
-    rnd = session.get(Round, round_id, options=[joinedload(Round.participants), joinedload(Round.team_settings),
-                                                joinedload(Round.case)]) if valid_id(round_id) else None
+    # Every round page asks who this person is there, when the case may be read, and whose the
+    # case is: the participants, the team's settings and the case's author come in the round's
+    # own query (joined), and `participant()` and `round_settings()` then ask none. The case's
+    # texts are not read here, only by `round_case` for someone who may read them.
+    rnd = session.get(Round, round_id, options=[
+        joinedload(Round.participants), joinedload(Round.team_settings),
+        joinedload(Round.case).load_only(CaseText.round_id, CaseText.author_id)]) if valid_id(round_id) else None
     if rnd is None:
         return None
     me = participant(session, rnd.id, person.id)
@@ -374,11 +376,13 @@ def upcoming(session, person_id: int, now: datetime, limit: int = 20) -> list[Ro
     return list(session.scalars(_upcoming(person_id, now).limit(limit)))
 
 
-def upcoming_seats(session, person_id: int, now: datetime, limit: int) -> list[tuple[Round, Participant]]:
-    """The person's coming rounds with their seat in each and the round's case (for `next_round`),
-    in one query."""
-    return [(rnd, me) for rnd, me in session.execute(
-        _upcoming(person_id, now, Participant).options(joinedload(Round.case)).limit(limit))]
+def upcoming_seats(session, person_id: int, now: datetime, limit: int) -> list[tuple[Round, Participant, bool]]:
+    """The person's coming rounds with their seat in each and whether their own case for it is
+    ready (a help question written), in one query; no case text is read."""
+    ready = (select(CaseText.round_id).where(CaseText.round_id == Round.id, CaseText.author_id == person_id,
+                                             CaseText.help_question != "").exists())
+    return [(rnd, me, bool(own_ready)) for rnd, me, own_ready in session.execute(
+        _upcoming(person_id, now, Participant, ready).limit(limit))]
 
 
 # A round leads Vandaag this long before it starts; a presenter whose case is not ready yet
@@ -404,16 +408,14 @@ class NextRound:
 
 
 def next_round(session, person_id: int, now: datetime,
-               seats: list[tuple[Round, Participant]] | None = None) -> NextRound | None:
+               seats: list[tuple[Round, Participant, bool]] | None = None) -> NextRound | None:
     """The person's first round that is live, or starts soon (sooner for a presenter whose case
     is not written yet); None when nothing is near. `seats`: their `upcoming_seats`, when the
     caller read them already."""
     seats = upcoming_seats(session, person_id, now, 1) if seats is None else seats
     if not seats:
         return None
-    rnd, me = seats[0]
-    case = round_case(session, rnd)
-    ready = case is not None and case.author_id == person_id and bool(case.help_question)
+    rnd, me, ready = seats[0]
     starts_in = rnd.starts_at - now
     near = rnd.status == phases.LIVE or starts_in <= NEXT_SOON or (
         me.role == phases.PRESENTER and not ready and starts_in <= NEXT_PREPARE)
@@ -481,17 +483,24 @@ def case_ideas(session, person_id: int) -> list[dict]:
     return lookup(session, person_id) if lookup else []
 
 
-def round_case(session, rnd: Round) -> CaseText | None:
-    """The round's case row: the one read with the round when `access` joined it, else asked."""
-    if "case" not in sa_inspect(rnd).unloaded:
-        return rnd.case
-    return session.get(CaseText, rnd.id)
+def round_case(session, rnd: Round, *, texts: bool = True) -> CaseText | None:
+    """The round's case row. `access` reads only its author with the round, so that the texts
+    of a family's story travel for nobody who may not read them; they are read here, in one
+    query, when asked for (`texts`). Without `access`, the whole row is asked."""
+    if "case" in sa_inspect(rnd).unloaded:
+        return session.get(CaseText, rnd.id)
+    case = rnd.case
+    if texts and case is not None and (unread := sa_inspect(case).unloaded):
+        session.refresh(case, list(unread))
+    return case
 
 
 def own_case(session, rnd: Round, person_id: int) -> CaseText | None:
     """The case for the editor: only the author's own."""
-    case = session.get(CaseText, rnd.id)
-    return case if case is not None and case.author_id == person_id else None
+    case = round_case(session, rnd, texts=False)
+    if case is None or case.author_id != person_id:
+        return None
+    return round_case(session, rnd)
 
 
 def save_case(session, rnd: Round, author_id: int, help_question: str, case_text: str) -> CaseText:

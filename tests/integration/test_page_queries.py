@@ -20,8 +20,9 @@ from conftest import sign_in_as
 # Statements per page, the sign-in's own included (one: session, person, teams), for the most
 # demanding of the four people: a lead's Vandaag also lists the buddy schemes they manage, an
 # admin's overview every team of the organisation, and a member's live state and round page
-# their look back (the open actions from the team's previous round).
-BUDGETS = {"Vandaag": 11, "overview": 5, "round page": 7, "live state": 6}
+# their look back (the open actions from the team's previous round) and, once they may read
+# it, the case's texts (read on their own, so they travel for nobody else).
+BUDGETS = {"Vandaag": 11, "overview": 5, "round page": 8, "live state": 7}
 
 
 @pytest.fixture
@@ -82,25 +83,41 @@ def test_vandaag_still_shows_every_card_it_reads_in_one_go(app, demo):
 
 
 def test_the_case_read_with_the_round_follows_a_change_made_in_the_same_request(app, demo):
-    """`access` reads the case with the round; a case written, or removed by a new presenter,
-    later in the same request is what the page then shows, never the one read before."""
+    """`access` reads whose the case is with the round; a case written, or removed by a new
+    presenter, later in the same request is what the page then shows, never the one read before."""
     from app.intervisie import services
     people, round_id, seated = demo
     with app.app_context():
         rnd = db.session.get(Round, round_id)
-        presenter = next(p for p in rnd.participants if p.role == "presenter")
-        other = next(p for p in rnd.participants if p.role == "participant")
-        person = db.session.get(Person, presenter.person_id)
-        acc = services.access(db.session, person, round_id)
-        assert services.round_case(db.session, acc.round) is not None  # the demo's prepared case
-        services.save_case(db.session, acc.round, person.id, "Een nieuwe hulpvraag", "Nieuwe tekst")
-        assert services.round_case(db.session, acc.round).help_question == "Een nieuwe hulpvraag"
+        roles = {p.role: p.person_id for p in rnd.participants}
+        presenter, other = roles["presenter"], roles["participant"]
         plan = services.Plan(title=rnd.title, starts_at=rnd.starts_at, place=rnd.place, video_url=rnd.video_url,
                              method_key=rnd.method_key, minutes=list(rnd.minutes),
                              participant_ids=[p.person_id for p in rnd.participants],
-                             facilitator_id=next(p.person_id for p in rnd.participants if p.role == "facilitator"),
-                             presenter_id=other.person_id)
+                             facilitator_id=roles["facilitator"], presenter_id=other)
+    with app.app_context():  # a request of its own: the round comes from `access`, as on a page
+        acc = services.access(db.session, db.session.get(Person, presenter), round_id)
+        assert services.round_case(db.session, acc.round).help_question  # the demo's prepared case
+        services.save_case(db.session, acc.round, presenter, "Een nieuwe hulpvraag", "Nieuwe tekst")
+        assert services.round_case(db.session, acc.round).help_question == "Een nieuwe hulpvraag"
         change = services.update_round(db.session, acc.round, plan)
-        assert change.case_removed_for == person.id
+        assert change.case_removed_for == presenter
         assert services.round_case(db.session, acc.round) is None
         db.session.rollback()
+
+
+def test_a_round_page_reads_no_case_text_for_someone_who_may_not_read_it(app, demo):
+    """A lead who does not take part sees the round's planning, never its case: the case's
+    texts are not even read from the database for them (only whose the case is)."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from app.intervisie import services
+    people, round_id, seated = demo
+    with app.app_context():
+        lead = next(p for p in people.values() if p.is_admin and p.id not in seated)
+        acc = services.access(db.session, db.session.get(Person, lead.id), round_id)
+        assert acc is not None and acc.me is None  # planning data only
+        assert acc.round.case is not None and {"help_question", "case_text"} <= sa_inspect(acc.round.case).unloaded
+        from datetime import datetime, timezone
+        assert services.visible_case(db.session, acc, datetime.now(timezone.utc)) is None
+        assert {"help_question", "case_text"} <= sa_inspect(acc.round.case).unloaded
