@@ -437,17 +437,23 @@ def sse_message(raw: str) -> tuple[str, str | None, str]:
     return name, event_id, "\n".join(data)
 
 
-def test_a_phone_with_something_of_its_own_is_told_to_fetch_and_a_revoked_one_hears_gone(app, team, login):
-    """Only a shared render travels in the stream: a phone that wrote in silence hears "changed"
-    and fetches its own state. And a change never carries the state to a session ended since the
-    last beat of the stream guard."""
-    from app.accounts import login_sessions
+def in_silent_questions(app, team, login):
+    """A round started and moved on to its silent questions: (people, the lead's client, round id)."""
     t, people = team
     lead = login(people["lead"])
     round_id = planned_round(app, lead, t.id, people)
     startable(app, round_id)
     assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
     assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200
+    return people, lead, round_id
+
+
+def test_a_phone_with_something_of_its_own_is_told_to_fetch_and_a_revoked_one_hears_gone(app, team, login):
+    """Only a shared render travels in the stream: a phone that wrote in silence hears "changed"
+    and fetches its own state. And a change never carries the state to a session ended since the
+    last beat of the stream guard."""
+    from app.accounts import login_sessions
+    people, lead, round_id = in_silent_questions(app, team, login)
     app.config["LIVE_HEARTBEAT"] = 60  # no guard beat during the test: each change checks for itself
     daan_client, fatima_client = as_(app, login, people["daan"]), as_(app, login, people["fatima"])
     assert post(daan_client, f"/intervisie/rondes/{round_id}/live/bijdragen",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import csrf_token
-from test_intervisie import as_, planned_round, post, startable, team  # noqa: F401 (team: the fixture)
+from test_intervisie import as_, in_silent_questions, post, team  # noqa: F401 (team: the fixture)
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -19,17 +19,6 @@ def session_tokens(html_or_token: str) -> set[str]:
 
 def stand(client, round_id) -> str:
     return client.get(f"/intervisie/rondes/{round_id}/live/stand", headers={"HX-Request": "true"}).get_data(as_text=True)
-
-
-def in_silent_questions(app, team, login):  # noqa: F811
-    """A round started and moved on to its silent questions: (people, the lead's client, round id)."""
-    t, people = team
-    lead = login(people["lead"])
-    round_id = planned_round(app, lead, t.id, people)
-    startable(app, round_id)
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/start").status_code == 200
-    assert post(lead, f"/intervisie/rondes/{round_id}/live/volgende", {"phase": 0}).status_code == 200
-    return people, lead, round_id
 
 
 def test_phones_of_one_role_share_one_render_with_their_own_token(app, team, login):  # noqa: F811
