@@ -273,10 +273,7 @@ def open_for(session, person: Person) -> tuple[list[Exchange], list[Exchange]]:
     for ex in session.scalars(select(Exchange).where(or_(
             and_(Exchange.giver_id == person.id, Exchange.status == OPEN, Exchange.kind == REQUEST),
             and_(Exchange.subject_id == person.id, Exchange.status == ANSWERED))).order_by(Exchange.created_at)):
-        if ex.giver_id == person.id and ex.status == OPEN and ex.kind == REQUEST:
-            to_answer.append(ex)
-        if ex.subject_id == person.id and ex.status == ANSWERED:
-            to_close.append(ex)
+        (to_answer if ex.status == OPEN else to_close).append(ex)  # the two branches' statuses differ
     return to_answer, to_close
 
 
