@@ -32,7 +32,6 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.intervisie import live_round, methods, phases, services
 from app.intervisie.models import Contribution, Round
@@ -187,7 +186,8 @@ class RoundFacts:
 
     @cached_property
     def case(self):
-        return services.round_case(self._session, self._round)
+        # Only whose it is: the key needs no texts (a render that shows them reads them itself).
+        return services.round_case(self._session, self._round, texts=False)
 
     def open_actions(self, person_id: int) -> list:
         """One person's look back (services.open_actions_before), asked once: the decision and
@@ -276,7 +276,7 @@ def plan(session, round_id: int, streams, signed_in: set[int], now) -> dict:
     shared key. One load of the round for all of them: after a change every phone of the round
     is told at once, and each asking on its own cost a sign-in check and a load of the round
     per phone."""
-    rnd = session.get(Round, round_id, options=[joinedload(Round.participants)])
+    rnd = services.load_round(session, round_id)
     facts = RoundFacts(session, rnd, {person_id for _, person_id in streams}) if rnd is not None else None
     verdicts = {}
     for session_id, person_id in streams:

@@ -141,6 +141,13 @@ class Access:
         return self.me.role if self.me else None
 
 
+def load_round(session, round_id: int) -> Round | None:
+    """A round with what its pages and streams ask about it, in one query (see `access`)."""
+    return session.get(Round, round_id, options=[
+        joinedload(Round.participants), joinedload(Round.team_settings),
+        joinedload(Round.case).load_only(CaseText.round_id, CaseText.author_id)])
+
+
 def access(session, person: Person, round_id: int) -> Access | None:
     """Participants see the round; the team's leads (accounts' one "is lead" rule, admins
     included) see its planning data; everyone else nothing."""
@@ -148,9 +155,7 @@ def access(session, person: Person, round_id: int) -> Access | None:
     # case is: the participants, the team's settings and the case's author come in the round's
     # own query (joined), and `participant()` and `round_settings()` then ask none. The case's
     # texts are not read here, only by `round_case` for someone who may read them.
-    rnd = session.get(Round, round_id, options=[
-        joinedload(Round.participants), joinedload(Round.team_settings),
-        joinedload(Round.case).load_only(CaseText.round_id, CaseText.author_id)]) if valid_id(round_id) else None
+    rnd = load_round(session, round_id) if valid_id(round_id) else None
     if rnd is None:
         return None
     me = participant(session, rnd.id, person.id)

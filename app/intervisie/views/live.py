@@ -200,8 +200,12 @@ def pushed_state(person, session_id: int, round_id: int, message: str):
 
 def push_plan(round_id: int, streams: set[tuple[int, int]]) -> dict:
     """The plan for these streams of a round after a change (see `live_fragment.plan`)."""
-    signed_in = login_sessions.live_ids(db.session, {sid for sid, _ in streams}, login_sessions.policy(current_app.config))
-    return live_fragment.plan(db.session, round_id, streams, signed_in, utcnow())
+    return live_fragment.plan(db.session, round_id, streams, signed_in({sid for sid, _ in streams}), utcnow())
+
+
+def signed_in(session_ids) -> set[int]:
+    """Which of these sign-in sessions still live: one query for any number of streams."""
+    return login_sessions.live_ids(db.session, session_ids, login_sessions.policy(current_app.config))
 
 
 def stream_guard() -> StreamGuard:
@@ -217,8 +221,7 @@ def may_follow(facts: list[tuple[int, int, int]]) -> set[tuple[int, int, int]]:
     """Which streams may go on: their sign-in session still lives and their person still takes
     part in the round. Two queries for all of a process's streams."""
     try:
-        live = login_sessions.live_ids(db.session, {session_id for session_id, _, _ in facts},
-                                       login_sessions.policy(current_app.config))
+        live = signed_in({session_id for session_id, _, _ in facts})
         seated = services.still_taking_part(db.session, {(round_id, person_id) for _, round_id, person_id in facts})
         return {f for f in facts if f[0] in live and f[1:] in seated}
     finally:
