@@ -100,12 +100,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
-    from app import accounts, hooks, live, notify, web
+    from app import accounts, hooks, live, notify, reads, web
     from app.cli import register_commands
 
     # The shell and the two core seams first, then each feature; every one registers itself
     # into the hooks (navigation, notification kinds, jobs, Vandaag cards, export, deletion).
     hooks.init_app(app)
+    reads.init_app(app)  # before accounts: a page that only reads opens no transaction
     live.init_app(app)  # live events, published after each commit
     web.init_app(app)
     accounts.init_app(app)

@@ -6,12 +6,13 @@ A core module, not a feature package: feedback (and later intervisie) add action
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from flask import Blueprint, Flask, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy import ForeignKey, String, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import access, hooks
@@ -41,8 +42,14 @@ def add(session, owner_id: int, text: str, *, source: str, source_id: int | None
 
 
 def open_for(session, person_id: int) -> list[PersonalAction]:
-    return list(session.scalars(select(PersonalAction).where(
-        PersonalAction.owner_id == person_id, PersonalAction.done_at.is_(None)).order_by(PersonalAction.created_at)))
+    return list(session.scalars(_open_for_query(), {"person_id": person_id}))
+
+
+@cache
+def _open_for_query():
+    # On Vandaag: built once (docs/architecture.md, "Serving").
+    return select(PersonalAction).where(PersonalAction.owner_id == bindparam("person_id"),
+                                        PersonalAction.done_at.is_(None)).order_by(PersonalAction.created_at)
 
 
 def of_source(session, source: str, source_id: int) -> list[PersonalAction]:

@@ -140,6 +140,18 @@ class DemoPart:
     fill: Callable[[Any, dict, dict, datetime], None]
 
 
+@dataclass(frozen=True)
+class SignInColumn:
+    """A value every page shows about the signed-in person (the unread badge), read by the
+    sign-in's own query instead of by one more query per page. `column(person_id)` gets the
+    person's id column and returns a scalar SQL expression (a correlated scalar subquery); the
+    value is on the person as `sign_in_values[key]`. Make `column` a module-level function: the
+    sign-in's statement is built once per set of columns."""
+
+    key: str
+    column: Callable[[Any], Any]
+
+
 @dataclass
 class Hooks:
     nav: list[NavItem] = field(default_factory=list)
@@ -151,6 +163,7 @@ class Hooks:
     retention: list[Retention] = field(default_factory=list)
     demos: list[DemoPart] = field(default_factory=list)
     profile_links: list[ProfileLink] = field(default_factory=list)
+    sign_in_columns: tuple[SignInColumn, ...] = ()
     # Answers one feature offers another without either importing the other, by name. Known:
     # "current_buddies": (session, person_id) -> list of person ids (buddies, for feedback's form).
     # "case_ideas": (session, person_id) -> list of {"id", "text"}: themes a person noted to bring
@@ -190,6 +203,9 @@ class Hooks:
 
     def add_demo(self, part: DemoPart) -> None:
         self.demos.append(part)
+
+    def add_sign_in_column(self, column: SignInColumn) -> None:
+        self.sign_in_columns = (*self.sign_in_columns, column)
 
     def provide(self, name: str, answer: Callable) -> None:
         self.lookups[name] = answer

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Membership, Person, PersonSession
@@ -48,11 +49,13 @@ def split_id(login_id: str) -> tuple[int, str] | None:
     return int(person_id), token
 
 
-def resume(session, login_id: str, policy: SessionPolicy, now: datetime | None = None) -> Person | None:
+def resume(session, login_id: str, policy: SessionPolicy, now: datetime | None = None,
+           columns: tuple = ()) -> Person | None:
     """The person of a live session, marked with it; None for an unknown, ended or idle one.
 
     last_seen_at moves on at most once per `policy.touch`, so most requests only read; the
-    caller commits when `person.login_session_touched` says it moved.
+    caller commits when `person.login_session_touched` says it moved. `columns`: the features'
+    `hooks.SignInColumn`s, read in the same query, found in `person.sign_in_values`.
     """
     parts = split_id(login_id)
     if parts is None:
@@ -62,18 +65,27 @@ def resume(session, login_id: str, policy: SessionPolicy, now: datetime | None =
     # One round trip: this runs before every signed-in request. The person's teams come along
     # (a handful of rows), because nearly every page asks them (navigation, Vandaag, who leads);
     # `accounts.services` then finds memberships and teams in the session, without a query.
-    found = session.execute(
-        select(PersonSession, Person).join(Person, Person.id == PersonSession.person_id)
-        .where(PersonSession.token_hash == hash_token(token), PersonSession.person_id == person_id)
-        .options(joinedload(Person.memberships).joinedload(Membership.team))).unique().one_or_none()
+    found = session.execute(_resume_query(columns), {"token_hash": hash_token(token), "person_id": person_id}
+                            ).unique().one_or_none()
     if found is None or found[0].last_seen_at < now - policy.idle:
         return None
-    record, person = found
+    record, person, *values = found
     person.login_token, person.login_session_id = token, record.id
+    person.sign_in_values = {c.key: value for c, value in zip(columns, values)}
     person.login_session_touched = record.last_seen_at < now - policy.touch
     if person.login_session_touched:
         record.last_seen_at = now
     return person
+
+
+@cache
+def _resume_query(columns: tuple = ()):
+    # Built once per set of columns (the values are bound per request): building a statement with
+    # its loader options costs more CPU than running it (docs/architecture.md, "Serving").
+    return (select(PersonSession, Person, *(c.column(Person.id).label(c.key) for c in columns))
+            .join(Person, Person.id == PersonSession.person_id)
+            .where(PersonSession.token_hash == bindparam("token_hash"), PersonSession.person_id == bindparam("person_id"))
+            .options(joinedload(Person.memberships).joinedload(Membership.team)))
 
 
 def live_ids(session, session_ids, policy: SessionPolicy, now: datetime | None = None) -> set[int]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import login_sessions
@@ -298,9 +299,15 @@ def member_counts(session, teams: list[Team]) -> dict[int, int]:
     ids = [t.id for t in teams]
     if not ids:
         return {}
-    counted = dict(session.execute(select(Membership.team_id, func.count()).where(Membership.team_id.in_(ids))
-                                   .group_by(Membership.team_id)).all())
+    counted = dict(session.execute(_member_counts_query(), {"ids": ids}).all())
     return {team_id: counted.get(team_id, 0) for team_id in ids}
+
+
+@cache
+def _member_counts_query():
+    # On Vandaag: built once (docs/architecture.md, "Serving").
+    return (select(Membership.team_id, func.count()).where(Membership.team_id.in_(bindparam("ids", expanding=True)))
+            .group_by(Membership.team_id))
 
 
 def pending_invites(session, team: Team) -> list[AccessLink]:

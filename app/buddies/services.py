@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.accounts import services as accounts
@@ -399,17 +400,8 @@ class MyGroup:
 def my_groups(session, person_id: int, *, current_only: bool = True) -> list[MyGroup]:
     """The person's groups in published rotations (only each scheme's latest, by default), with
     their buddies, in two queries however many groups and schemes there are."""
-    query = (select(BuddyGroup, Rotation, Scheme).join(GroupMember).join(Rotation)
-             .join(Scheme, Scheme.id == Rotation.scheme_id)
-             .where(GroupMember.person_id == person_id, Rotation.status == "published")
-             .options(selectinload(BuddyGroup.members).joinedload(GroupMember.person))
-             .order_by(Rotation.published_at.desc(), Rotation.id.desc()))
-    if current_only:
-        newest = (select(Rotation.scheme_id, func.max(Rotation.number).label("number"))
-                  .where(Rotation.status == "published").group_by(Rotation.scheme_id).subquery())
-        query = query.join(newest, and_(newest.c.scheme_id == Rotation.scheme_id, newest.c.number == Rotation.number))
     seen, out = set(), []
-    for group, rotation, scheme in session.execute(query).all():
+    for group, rotation, scheme in session.execute(_my_groups_query(current_only), {"person_id": person_id}).all():
         if current_only:
             if scheme.id in seen:
                 continue
@@ -417,6 +409,22 @@ def my_groups(session, person_id: int, *, current_only: bool = True) -> list[MyG
         buddies = sorted((m.person for m in group.members if m.person_id != person_id), key=lambda p: p.name)
         out.append(MyGroup(scheme, rotation, group, buddies))
     return out
+
+
+@cache
+def _my_groups_query(current_only: bool):
+    # On Vandaag: built once per variant, the person bound per call. Building it (its loader
+    # options above all) cost several times what running it does (docs/architecture.md, "Serving").
+    query = (select(BuddyGroup, Rotation, Scheme).join(GroupMember).join(Rotation)
+             .join(Scheme, Scheme.id == Rotation.scheme_id)
+             .where(GroupMember.person_id == bindparam("person_id"), Rotation.status == "published")
+             .options(selectinload(BuddyGroup.members).joinedload(GroupMember.person))
+             .order_by(Rotation.published_at.desc(), Rotation.id.desc()))
+    if current_only:
+        newest = (select(Rotation.scheme_id, func.max(Rotation.number).label("number"))
+                  .where(Rotation.status == "published").group_by(Rotation.scheme_id).subquery())
+        query = query.join(newest, and_(newest.c.scheme_id == Rotation.scheme_id, newest.c.number == Rotation.number))
+    return query
 
 
 def current_buddies(session, person_id: int) -> list[int]:

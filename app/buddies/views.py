@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import access
+from app import access, reads
 from app.accounts.models import Person
 from app.buddies import notifications, reasons, services
 from app.buddies.forms import ExcludeForm, ExperienceForm, OnboardingForm, PauseForm, SchemeForm
@@ -248,6 +248,7 @@ def release_onboarding(scheme_id, onboarding_id):
 
 @bp.get("/schemas/<int:scheme_id>/voorstel")
 @access.rule(SCHEME, "lead")
+@reads.writes  # no draft yet (after a publish): the proposal is made on opening it
 def preview(scheme_id):
     scheme = access.loaded()
     rotation = services.draft(db.session, scheme)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import actions
@@ -270,11 +271,17 @@ def open_for(session, person: Person) -> tuple[list[Exchange], list[Exchange]]:
     included); each oldest first."""
     to_answer: list[Exchange] = []
     to_close: list[Exchange] = []
-    for ex in session.scalars(select(Exchange).where(or_(
-            and_(Exchange.giver_id == person.id, Exchange.status == OPEN, Exchange.kind == REQUEST),
-            and_(Exchange.subject_id == person.id, Exchange.status == ANSWERED))).order_by(Exchange.created_at)):
+    for ex in session.scalars(_open_for_query(), {"person_id": person.id}):
         (to_answer if ex.status == OPEN else to_close).append(ex)  # the two branches' statuses differ
     return to_answer, to_close
+
+
+@cache
+def _open_for_query():
+    # On Vandaag: built once, the person bound per call (docs/architecture.md, "Serving").
+    return select(Exchange).where(or_(
+        and_(Exchange.giver_id == bindparam("person_id"), Exchange.status == OPEN, Exchange.kind == REQUEST),
+        and_(Exchange.subject_id == bindparam("person_id"), Exchange.status == ANSWERED))).order_by(Exchange.created_at)
 
 
 def loop_counts(exchanges: list[Exchange], person_id: int) -> list[tuple[str, Counter]]:

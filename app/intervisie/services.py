@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
+from functools import cache, cached_property
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -143,9 +143,16 @@ class Access:
 
 def load_round(session, round_id: int) -> Round | None:
     """A round with what its pages and streams ask about it, in one query (see `access`)."""
-    return session.get(Round, round_id, options=[
+    return session.execute(_round_query(), {"round_id": round_id}).unique().scalar_one_or_none()
+
+
+@cache
+def _round_query():
+    # Built once, the id bound per call: on every round page, fragment and push
+    # (docs/architecture.md, "Serving").
+    return select(Round).where(Round.id == bindparam("round_id")).options(
         joinedload(Round.participants), joinedload(Round.team_settings),
-        joinedload(Round.case).load_only(CaseText.round_id, CaseText.author_id)])
+        joinedload(Round.case).load_only(CaseText.round_id, CaseText.author_id))
 
 
 def access(session, person: Person, round_id: int) -> Access | None:
@@ -181,10 +188,15 @@ def with_people(session, rnd: Round) -> list[Participant]:
     waiting = [p for p in rnd.participants if p.person_id is not None and "person" in sa_inspect(p).unloaded]
     if waiting:
         people = {person.id: person for person in
-                  session.scalars(select(Person).where(Person.id.in_({p.person_id for p in waiting})))}
+                  session.scalars(_people_query(), {"ids": list({p.person_id for p in waiting})})}
         for p in waiting:
             set_committed_value(p, "person", people.get(p.person_id))
     return rnd.participants
+
+
+@cache
+def _people_query():
+    return select(Person).where(Person.id.in_(bindparam("ids", expanding=True)))
 
 
 def team_members(session, team_id: int) -> list[Person]:
@@ -370,24 +382,39 @@ def templates(session, team_id: int) -> list[TeamTemplate]:
                                 .order_by(TeamTemplate.name)))
 
 
-def _upcoming(person_id: int, now: datetime, *columns):
+# A round counts as coming (not yet past) until this long after its start.
+STILL_COMING = timedelta(hours=4)
+
+
+def _upcoming(*columns):
     return (select(Round, *columns).join(Participant)
-            .where(Participant.person_id == person_id, Round.cancelled_at.is_(None), Round.status != phases.FINISHED,
-                   Round.starts_at > now - timedelta(hours=4))
-            .order_by(Round.starts_at))
+            .where(Participant.person_id == bindparam("person_id"), Round.cancelled_at.is_(None),
+                   Round.status != phases.FINISHED, Round.starts_at > bindparam("since"))
+            .order_by(Round.starts_at).limit(bindparam("limit")))
+
+
+@cache
+def _upcoming_query():
+    return _upcoming()
+
+
+@cache
+def _upcoming_seats_query():
+    ready = (select(CaseText.round_id).where(CaseText.round_id == Round.id, CaseText.author_id == bindparam("person_id"),
+                                             CaseText.help_question != "").exists())
+    return _upcoming(Participant, ready)
 
 
 def upcoming(session, person_id: int, now: datetime, limit: int = 20) -> list[Round]:
-    return list(session.scalars(_upcoming(person_id, now).limit(limit)))
+    return list(session.scalars(_upcoming_query(),
+                                {"person_id": person_id, "since": now - STILL_COMING, "limit": limit}))
 
 
 def upcoming_seats(session, person_id: int, now: datetime, limit: int) -> list[tuple[Round, Participant, bool]]:
     """The person's coming rounds with their seat in each and whether their own case for it is
     ready (a help question written), in one query; no case text is read."""
-    ready = (select(CaseText.round_id).where(CaseText.round_id == Round.id, CaseText.author_id == person_id,
-                                             CaseText.help_question != "").exists())
     return [(rnd, me, bool(own_ready)) for rnd, me, own_ready in session.execute(
-        _upcoming(person_id, now, Participant, ready).limit(limit))]
+        _upcoming_seats_query(), {"person_id": person_id, "since": now - STILL_COMING, "limit": limit})]
 
 
 # A round leads Vandaag this long before it starts; a presenter whose case is not ready yet
@@ -432,10 +459,15 @@ def next_round(session, person_id: int, now: datetime,
 
 
 def past(session, person_id: int, now: datetime, limit: int = 20) -> list[Round]:
-    return list(session.scalars(
-        select(Round).join(Participant).where(Participant.person_id == person_id, Round.cancelled_at.is_(None),
-                                              (Round.status == phases.FINISHED) | (Round.starts_at <= now - timedelta(hours=4)))
-        .order_by(Round.starts_at.desc()).limit(limit)))
+    return list(session.scalars(_past_query(), {"person_id": person_id, "since": now - STILL_COMING, "limit": limit}))
+
+
+@cache
+def _past_query():
+    return (select(Round).join(Participant)
+            .where(Participant.person_id == bindparam("person_id"), Round.cancelled_at.is_(None),
+                   (Round.status == phases.FINISHED) | (Round.starts_at <= bindparam("since")))
+            .order_by(Round.starts_at.desc()).limit(bindparam("limit")))
 
 
 # The case ----------------------------------------------------------------------------------------
@@ -601,13 +633,20 @@ def previous_rounds(session, rnd: Round, person_ids) -> dict[int, int]:
     ids = set(person_ids)
     if not ids:
         return {}
+    return dict(session.execute(_previous_rounds_query(), {
+        "team_id": rnd.team_id, "starts_at": rnd.starts_at, "round_id": rnd.id, "ids": list(ids)}).all())
+
+
+@cache
+def _previous_rounds_query():
     latest = func.row_number().over(partition_by=Participant.person_id,
                                     order_by=(Round.starts_at.desc(), Round.id.desc())).label("latest")
     ranked = (select(Participant.person_id, Round.id.label("round_id"), latest)
               .join(Round, Participant.round_id == Round.id)
-              .where(Round.team_id == rnd.team_id, Round.starts_at < rnd.starts_at, Round.cancelled_at.is_(None),
-                     Round.id != rnd.id, Participant.person_id.in_(ids))).subquery()
-    return dict(session.execute(select(ranked.c.person_id, ranked.c.round_id).where(ranked.c.latest == 1)).all())
+              .where(Round.team_id == bindparam("team_id"), Round.starts_at < bindparam("starts_at"),
+                     Round.cancelled_at.is_(None), Round.id != bindparam("round_id"),
+                     Participant.person_id.in_(bindparam("ids", expanding=True)))).subquery()
+    return select(ranked.c.person_id, ranked.c.round_id).where(ranked.c.latest == 1)
 
 
 def open_actions_before(session, rnd: Round, person_id: int) -> list[PersonalAction]:

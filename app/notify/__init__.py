@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -12,10 +12,11 @@ from app.extensions import db
 
 
 class UnreadCount:
-    """Counted only when a template shows it: fragments (live rounds) never pay for it."""
+    """Counted only when a template shows it: fragments (live rounds) never pay for it. A page
+    that only reads has it from the sign-in's query already (`known`)."""
 
-    def __init__(self, person_id):
-        self.person_id, self._value = person_id, None
+    def __init__(self, person_id, known: int | None = None):
+        self.person_id, self._value = person_id, known
 
     def value(self) -> int:
         from app.notify import services
@@ -59,10 +60,17 @@ def init_app(app: Flask) -> None:
     for rule in privacy.RETENTION:
         registry.add_retention(rule)
 
+    # The badge is on every page: the sign-in's query counts it along (one query less per page).
+    registry.add_sign_in_column(hooks.SignInColumn("unread", services.unread_column))
+
     @app.context_processor
     def unread():
-        authenticated = current_user and current_user.is_authenticated
-        return {"unread_count": UnreadCount(current_user.id if authenticated else None)}
+        if not (current_user and current_user.is_authenticated):
+            return {"unread_count": UnreadCount(None)}
+        # Counted at sign-in, before the view ran: only a GET (app/reads.py) cannot have changed it
+        # since; a POST that marks notifications read and renders asks again.
+        known = getattr(current_user, "sign_in_values", {}).get("unread") if g.get("reads_only") else None
+        return {"unread_count": UnreadCount(current_user.id, known)}
 
     if app.config.get("NOTIFY_WORKER") == "thread":
         from app.notify.worker import start_thread

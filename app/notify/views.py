@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from app import access
+from app import access, reads
 from app.devices import device_label
 from app.extensions import db, limiter
 from app.notify import kinds, push, services
@@ -28,6 +28,7 @@ def inbox():
 
 @bp.get("/meldingen/<int:notification_id>/open")
 @access.signed_in
+@reads.writes  # marks the notification read
 def open_item(notification_id):
     """Where a tapped push lands: mark it read, then go to the screen it is about."""
     notification = access.found(services.open_notification(db.session, current_user.id, notification_id))

@@ -72,6 +72,11 @@ def test_lead_creates_a_scheme_previews_with_reasons_and_publishes(app, team, lo
         assert scheme.next_on.weekday() == 1 and scheme.next_on > date.today() + timedelta(weeks=5)
     # Twice is once.
     assert post(lead, f"/buddies/schemas/{scheme_id}/bekendmaken").status_code == 409
+    # After publishing there is no draft: opening the proposal (a GET, from Vandaag or the
+    # scheme page) makes the next one.
+    assert groups_of(app, scheme_id) == []
+    assert lead.get(f"/buddies/schemas/{scheme_id}/voorstel").status_code == 200
+    assert groups_of(app, scheme_id)
 
 
 def test_member_sees_buddy_on_vandaag_with_questions_and_one_tap(app, team, login):

@@ -3,6 +3,7 @@ its own CSRF token, and a phone with something private (an item written in silen
 from __future__ import annotations
 
 import re
+import threading
 
 from conftest import csrf_token
 from test_intervisie import as_, in_silent_questions, post, team  # noqa: F401 (team: the fixture)
@@ -67,11 +68,17 @@ def test_a_render_made_after_the_round_moved_on_is_not_shared(app, team, login, 
 
     def daan_writes_just_before_the_render(acc, now, *args, **kwargs):
         if acc.me.person_id == daan_id and not written:  # his question lands between key and render
-            with Session(db.engine) as other:
-                other.add(Contribution(round_id=round_id, phase_index=1, kind="question", author_id=daan_id,
-                                       text="Geheime vraag van Daan"))
-                other.execute(update(Round).where(Round.id == round_id).values(version=Round.version + 1))
-                other.commit()
+            engine = db.engine
+
+            def from_his_other_phone():  # another request, so on its own thread and connection
+                with Session(engine) as other:
+                    other.add(Contribution(round_id=round_id, phase_index=1, kind="question", author_id=daan_id,
+                                           text="Geheime vraag van Daan"))
+                    other.execute(update(Round).where(Round.id == round_id).values(version=Round.version + 1))
+                    other.commit()
+            writer = threading.Thread(target=from_his_other_phone)
+            writer.start()
+            writer.join()
             written.append(True)
         return original_context(acc, now, *args, **kwargs)
     monkeypatch.setattr(live_fragment, "filled", noting_filled)

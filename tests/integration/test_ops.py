@@ -2,6 +2,7 @@
 HSTS, the gunicorn configuration and compose.yaml, and open streams ending on shutdown."""
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -141,6 +142,20 @@ def test_gunicorn_config_serves_streams_with_gevent_and_drains_on_sigterm(monkey
     assert 0 < settings["graceful_timeout"] <= 30 and callable(settings["post_worker_init"])
     assert settings["accesslog"] is None  # the app logs each request as JSON
     assert int(os.environ["LIVE_STREAMS_PER_PROCESS"]) == settings["worker_connections"] * 3 // 4
+
+
+def test_a_worker_freezes_what_the_app_loaded_out_of_garbage_collection():
+    """Full collections over a heap of a thousand open streams paused a worker for 100-230 ms
+    every few seconds (bench/serving.py); the loaded app is frozen and collections come less often."""
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    before = gc.get_threshold()
+    try:
+        settings["tune_garbage_collection"]()
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold() == settings["GC_THRESHOLDS"] and settings["GC_THRESHOLDS"][0] > before[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
 
 
 def test_drain_ends_every_open_and_every_new_subscription():

@@ -17,12 +17,13 @@ from app.extensions import db
 from app.intervisie.models import Participant, Round
 from conftest import sign_in_as
 
-# Statements per page, the sign-in's own included (one: session, person, teams), for the most
+# Statements per page, the sign-in's own included (one: session, person, teams and the unread
+# badge; a GET runs in autocommit, so no BEGIN or ROLLBACK goes with them), for the most
 # demanding of the four people: a lead's Vandaag also lists the buddy schemes they manage, an
 # admin's overview every team of the organisation, and a member's live state and round page
 # their look back (the open actions from the team's previous round) and, once they may read
 # it, the case's texts (read on their own, so they travel for nobody else).
-BUDGETS = {"Vandaag": 11, "overview": 5, "round page": 8, "live state": 7}
+BUDGETS = {"Vandaag": 10, "overview": 4, "round page": 7, "live state": 7}
 
 
 @pytest.fixture
@@ -37,6 +38,11 @@ def demo(app, runner):
 
 
 def statements_for(app, client, path: str, headers=None) -> tuple[int, str]:
+    found, html = statements_on(app, client, path, headers)
+    return len(found), html
+
+
+def statements_on(app, client, path: str, headers=None) -> tuple[list[str], str]:
     found = []
 
     def counted(_conn, _cursor, statement, *_rest):
@@ -49,7 +55,7 @@ def statements_for(app, client, path: str, headers=None) -> tuple[int, str]:
         with app.app_context():
             event.remove(db.engine, "before_cursor_execute", counted)
     assert response.status_code == 200, path
-    return len(found), response.get_data(as_text=True)
+    return found, response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("name", ["Daan Visser", "Sanne Bakker", "Marieke de Vries", "Petra Jansen"])
@@ -121,3 +127,29 @@ def test_a_round_page_reads_no_case_text_for_someone_who_may_not_read_it(app, de
         from datetime import datetime, timezone
         assert services.visible_case(db.session, acc, datetime.now(timezone.utc)) is None
         assert {"help_question", "case_text"} <= sa_inspect(acc.round.case).unloaded
+
+
+def test_the_unread_badge_comes_with_the_sign_in_and_follows_what_was_read(app, demo):
+    """The badge is counted by the sign-in's own query, and opening a notification (a GET that
+    writes) lowers it on the next page."""
+    from app.notify import services as notify
+    from app.notify.models import Notification
+    people, _round_id, _seated = demo
+    person = people["Sanne Bakker"]
+    with app.app_context():
+        for title in ("Eerste", "Tweede"):
+            notify.notify(db.session, person.id, "test", title=title, body="", url="/")
+        db.session.commit()
+        unread = notify.unread_count(db.session, person.id)
+        newest = db.session.scalars(select(Notification.id).where(Notification.person_id == person.id)
+                                    .order_by(Notification.id.desc())).first()
+    assert unread >= 2
+    client = app.test_client()
+    sign_in_as(client, person)
+    client.get("/")
+    found, html = statements_on(app, client, "/intervisie/")
+    assert f'id="unread-badge">{unread}<' in html
+    counting = [s for s in found if "count(notification.id)" in s.lower()]
+    assert len(counting) == 1 and "person_session" in counting[0].lower()  # in the sign-in's query
+    assert client.get(f"/meldingen/{newest}/open").status_code == 302
+    assert f'id="unread-badge">{unread - 1}<' in client.get("/intervisie/").get_data(as_text=True)

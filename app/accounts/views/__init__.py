@@ -5,12 +5,12 @@ teams, profile (name, language, passkeys, sessions, Mijn gegevens, deletion) and
 (`accounts.login`, ...), whichever module holds the view."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
-from app import access
+from app import access, hooks, reads
 from app.accounts import login_sessions, services
 from app.extensions import db, limiter, login_manager
 
@@ -33,10 +33,20 @@ def session_policy() -> login_sessions.SessionPolicy:
 @login_manager.user_loader
 def load_person(login_id: str):
     """Sessions carry "<person id>.<token>" and live as long as their PersonSession row."""
-    person = login_sessions.resume(db.session, login_id, session_policy())
+    person = login_sessions.resume(db.session, login_id, session_policy(), columns=sign_in_columns())
     if person is not None and person.login_session_touched:
-        db.session.commit()  # the occasional last_seen_at; nothing else is pending this early
+        with reads.standalone_write():  # also in a GET, which has no transaction (app/reads.py)
+            db.session.commit()  # the occasional last_seen_at; nothing else is pending this early
     return person
+
+
+def sign_in_columns() -> tuple:
+    """What the sign-in reads along for the page (the unread badge): only for a whole page that
+    only reads (app/reads.py). A fragment (a live round's state, polled) shows no navigation, and
+    any other request counts again."""
+    if g.get("reads_only") and "HX-Request" not in request.headers:
+        return hooks.of().sign_in_columns
+    return ()
 
 
 @bp.before_app_request

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
-from app import access, hooks
+from app import access, hooks, reads
 from app.accounts import audit, login_sessions, privacy, services
 from app.accounts.forms import ProfileForm
 from app.accounts.views import bp, session_policy
@@ -78,6 +78,7 @@ def record_export(person, fmt: str) -> None:
 
 @bp.get("/profiel/download")
 @access.signed_in
+@reads.writes  # writes its line in the security log
 def export():
     """Mijn gegevens as JSON: every feature's share (hooks.ExportPart), by its key."""
     person = current_user._get_current_object()
@@ -91,6 +92,7 @@ def export():
 
 @bp.get("/profiel/gegevens")
 @access.signed_in
+@reads.writes  # writes its line in the security log
 def my_data():
     """Mijn gegevens to read: the same data as the download, each part under its title."""
     person = current_user._get_current_object()
