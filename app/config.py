@@ -151,6 +151,11 @@ def load(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production or app_url.startswith("https://"),
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        # The session cookie is sent only when its contents change, and when the sign-in is touched
+        # (accounts' loader). Sent with every response, a response already on its way (a static
+        # file, the service worker's precache) put the cookie back as it was, dropping a flash
+        # message or a passkey ceremony that another response had just stored.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": False,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

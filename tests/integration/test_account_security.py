@@ -264,6 +264,43 @@ def test_idle_sessions_are_refused_and_use_is_noted_only_now_and_then(app, make_
     assert response.status_code == 302 and "/inloggen" in response.headers["Location"]
 
 
+def session_cookie_sent(response) -> str | None:
+    return next((c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")), None)
+
+
+def test_only_a_change_sends_the_session_cookie_so_a_late_response_cannot_drop_a_message(app, client, founder):
+    """A response already under way (a static file, the service worker's precache) must not put
+    back the cookie as it was when its request left: that dropped the flash the next page shows,
+    or the passkey ceremony a sign-up had just begun (seen in CI as 'Verstuurd' never appearing)."""
+    sign_out(client)
+    assert sign_in(client, founder).status_code == 200
+    page = client.get("/").get_data(as_text=True)
+    css = re.search(r'/static/css/[^"]+[.]css', page).group(0)
+    for path in ("/", css, "/sw.js", "/offline", "/profiel", "/robots.txt"):
+        assert session_cookie_sent(client.get(path)) is None, path
+    # What changes the session still sends it: a flash, here after saving one's name.
+    response = client.post("/profiel", data={"person_name": "Marieke de Vries", "locale": "",
+                                                "csrf_token": csrf_token(client, "/profiel")})
+    assert session_cookie_sent(response) is not None
+
+
+def test_the_session_cookie_is_renewed_when_the_sign_in_is_touched(app, make_team, make_person):
+    person = make_person(make_team())
+    client = app.test_client()
+    session_id = sign_in_as(client, person)
+    with client.session_transaction() as sess:
+        sess.permanent = True
+    client.get("/profiel")  # the first request settles the session (Flask-Login's protection)
+    assert session_cookie_sent(client.get("/profiel")) is None
+    with app.app_context():
+        db.session.execute(update(PersonSession).where(PersonSession.id == session_id)
+                           .values(last_seen_at=utcnow() - timedelta(days=2)))
+        db.session.commit()
+    cookie = session_cookie_sent(client.get("/profiel"))
+    assert cookie is not None and "Expires=" in cookie  # 30 days from now, not from the sign-in
+    assert session_cookie_sent(client.get("/profiel")) is None  # touched minutes ago: nothing to renew
+
+
 def test_recovery_ends_every_session_of_the_person(app, crew, login):
     member_phone, member_laptop = app.test_client(), app.test_client()
     login(crew["member"], on=member_phone)

@@ -5,7 +5,7 @@ teams, profile (name, language, passkeys, sessions, Mijn gegevens, deletion) and
 (`accounts.login`, ...), whichever module holds the view."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
@@ -37,6 +37,7 @@ def load_person(login_id: str):
     if person is not None and person.login_session_touched:
         with reads.standalone_write():  # also in a GET, which has no transaction (app/reads.py)
             db.session.commit()  # the occasional last_seen_at; nothing else is pending this early
+        session.modified = True  # the cookie's 30 days restart with it (SESSION_REFRESH_EACH_REQUEST)
     return person
 
 
