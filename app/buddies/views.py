@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app import access, reads
 from app.accounts.models import Person
@@ -251,15 +252,24 @@ def release_onboarding(scheme_id, onboarding_id):
 @reads.writes  # no draft yet (after a publish): the proposal is made on opening it
 def preview(scheme_id):
     scheme = access.loaded()
-    rotation = services.draft(db.session, scheme)
-    if rotation is None:
-        rotation = services.compute(db.session, scheme)
-        db.session.commit()
+    rotation = services.draft(db.session, scheme) or make_draft(scheme)
     members = services.pool(db.session, scheme, rotation.starts_on)
     unmatched = [members.people[p] for p in rotation.unmatched if p in members.people]
     return render_template("buddies/preview.html", scheme=scheme, rotation=rotation, unmatched=unmatched,
                            excluded_pairs=members.excluded_pairs, paused=len(members.paused),
                            explain=reasons.explain)
+
+
+def make_draft(scheme):
+    """The next proposal, made on opening it. Two leads who open it at once both find none; the
+    second one's insert then meets the unique (scheme, number) and shows the first one's."""
+    try:
+        rotation = services.compute(db.session, scheme)
+        db.session.commit()
+        return rotation
+    except IntegrityError:
+        db.session.rollback()
+        return access.found(services.draft(db.session, scheme))
 
 
 @bp.post("/schemas/<int:scheme_id>/voorstel/opnieuw")

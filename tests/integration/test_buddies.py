@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import hooks
 from app.accounts.models import Person
@@ -329,3 +329,32 @@ def test_demo_has_a_running_scheme(app):
         statuses = sorted(r.status for r in db.session.scalars(select(Rotation).where(Rotation.scheme_id == scheme.id)))
         assert statuses == ["draft", "published", "published", "published"]
         assert db.session.scalar(select(BuddyGroup.id)) is not None
+
+
+def test_two_leads_opening_the_next_proposal_at_once_see_one_draft(app, team, login, monkeypatch):
+    """After a publish there is no draft; both leads' GETs find none, and both make one. The
+    second insert meets the unique (scheme, number): that lead sees the first one's proposal,
+    not an error page."""
+    t, _, people = team
+    lead = login(people["lead"])
+    scheme_id = make_scheme(lead, t.id)
+    assert post(lead, f"/buddies/schemas/{scheme_id}/bekendmaken").status_code == 302
+    with app.app_context():  # the other lead's request, a moment earlier
+        services.compute(db.session, db.session.get(Scheme, scheme_id))
+        db.session.commit()
+    first = groups_of(app, scheme_id)
+    found = services.draft
+    calls = []
+
+    def not_yet(session, scheme):  # what this request saw before the other one committed:
+        calls.append(scheme.id)   # the view's look and compute's own
+        return None if len(calls) <= 2 else found(session, scheme)
+
+    monkeypatch.setattr(services, "draft", not_yet)
+    response = lead.get(f"/buddies/schemas/{scheme_id}/voorstel")
+    assert response.status_code == 200
+    assert "Voorstel voor" in response.get_data(as_text=True)
+    assert groups_of(app, scheme_id) == first
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Rotation.id)).where(Rotation.scheme_id == scheme_id,
+                                                                        Rotation.status == "draft")) == 1
