@@ -114,9 +114,14 @@ async def open_loop(base: str, pages: dict, cookie: str, rate: float, seconds: f
 
 async def closed_loop(base: str, path: str, cookie: str, seconds: float = 4, concurrency: int = 8,
                       headers: dict | None = None) -> float:
-    """Requests per second with `concurrency` clients each sending the next as soon as one returns."""
+    """Requests per second with `concurrency` clients each sending the next as soon as one returns.
+
+    Each request on a new connection, as from many phones: a kept-alive connection stays with the
+    process that accepted it, and eight of them often landed unevenly on the two, so the same
+    server measured 271 or 502 live states a second from one run to the next."""
     done = 0
-    async with aiohttp.ClientSession(headers={"Cookie": f"session={cookie}", **(headers or {})},
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True),
+                                     headers={"Cookie": f"session={cookie}", **(headers or {})},
                                      cookie_jar=aiohttp.DummyCookieJar()) as http:
         end = time.perf_counter() + seconds
 
