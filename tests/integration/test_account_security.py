@@ -284,6 +284,21 @@ def test_only_a_change_sends_the_session_cookie_so_a_late_response_cannot_drop_a
     assert session_cookie_sent(response) is not None
 
 
+@pytest.mark.parametrize("offline_page", ["/offline", "/feedback/offline"])
+def test_the_service_workers_offline_pages_leave_a_waiting_message_alone(app, make_team, make_person, login,
+                                                                         offline_page):
+    """The service worker fetches the offline pages (with the person's cookies) whenever it
+    installs; a message waiting for the next page must stay for that page, and out of the cache."""
+    client = login(make_person(make_team()))
+    saved = client.post("/profiel", data={"person_name": "Sanne Bakker", "locale": "",
+                                          "csrf_token": csrf_token(client, "/profiel")})
+    assert saved.status_code == 302
+    offline = client.get(offline_page)
+    assert "Opgeslagen." not in offline.get_data(as_text=True)
+    assert session_cookie_sent(offline) is None
+    assert "Opgeslagen." in client.get(saved.headers["Location"]).get_data(as_text=True)
+
+
 def test_the_session_cookie_is_renewed_when_the_sign_in_is_touched(app, make_team, make_person):
     person = make_person(make_team())
     client = app.test_client()
