@@ -98,11 +98,13 @@ def prepare(database_url: str, app_url: str, rounds_count: int | None = None, ph
 
 
 def analyze(engine) -> None:
-    """Table statistics, as a database in use has them. Freshly filled tables have none: the
-    planner guesses, and autovacuum may analyze them in the middle of a measurement."""
+    """PostgreSQL's table statistics, as a database in use has them. Freshly filled tables have
+    none: the planner guesses, and autovacuum may analyze them in the middle of a measurement."""
+    if engine.dialect.name != "postgresql":  # SQLite keeps none unless asked, and the app does not ask
+        return
     from sqlalchemy import text
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
+        connection.execute(text("VACUUM ANALYZE"))
 
 
 def gunicorn() -> str:
