@@ -1,6 +1,8 @@
 """Passkeys end to end: setup, sign out and in, invite a colleague who joins on another phone."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -96,3 +98,26 @@ def test_invite_a_colleague_who_joins_on_her_own_phone(lead, live_server, lead_p
     colleague.goto(invite_url)
     expect(colleague.get_by_role("heading", level=1)).to_have_text("Deze link is al gebruikt")
     expect(colleague.get_by_role("link", name="Naar inloggen")).to_be_visible()
+
+
+@pytest.mark.parametrize("button", ["Inloggen met passkey", "Maak mijn passkey"])
+def test_the_passkey_button_waits_for_its_script(lead, live_server, new_phone, button):
+    """A tap before passkeys.js has bound the button did nothing at all (a slow phone, or a test
+    that taps at once: seen in CI). The button comes disabled and the script enables it."""
+    phone = new_phone()
+    held = []
+    phone.route(re.compile(r".*/js/passkeys\.[0-9a-f]+\.js$"), lambda route: held.append(route))
+    if button == "Maak mijn passkey":
+        phone.goto(live_server.invite_url(lead.team_id))
+        phone.get_by_label("Je naam").fill("Eva Bos")
+        phone.get_by_role("button", name="Verder").click()
+    else:
+        phone.goto(f"{live_server.url}/inloggen", wait_until="commit")
+    start = phone.get_by_role("button", name=button)
+    expect(start).to_be_visible()
+    expect(start).to_be_disabled()
+    phone.wait_for_timeout(300)
+    assert held, "the script was asked for"
+    expect(start).to_be_disabled()  # still: nothing to tap yet
+    held[0].continue_()
+    expect(start).to_be_enabled()

@@ -47,6 +47,7 @@
         busy(button, false);
       }
     });
+    button.disabled = false;  // the page sends it disabled: a tap before this point did nothing
   };
 
   const setupLogin = (root) => {
@@ -84,6 +85,7 @@
         if (!cancelled(error)) errorBox.textContent = error.message;
       } finally { busy(button, false); }
     });
+    button.disabled = false;
 
     if (PublicKeyCredential.isConditionalMediationAvailable) {
       PublicKeyCredential.isConditionalMediationAvailable().then((available) => {
