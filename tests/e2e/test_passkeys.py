@@ -104,7 +104,7 @@ def test_invite_a_colleague_who_joins_on_her_own_phone(lead, live_server, lead_p
 def test_the_passkey_button_waits_for_its_script(lead, live_server, new_phone, button):
     """A tap before passkeys.js has bound the button did nothing at all (a slow phone, or a test
     that taps at once: seen in CI). The button comes disabled and the script enables it."""
-    phone = new_phone()
+    phone = new_phone(service_workers="block")  # else the second page takes the script from its cache
     held = []
     phone.route(re.compile(r".*/js/passkeys\.[0-9a-f]+\.js$"), lambda route: held.append(route))
     if button == "Maak mijn passkey":
